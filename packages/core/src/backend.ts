@@ -1,0 +1,137 @@
+/**
+ * The storage contract every cache backend implements. Core hashes and serializes; a backend stores
+ * opaque bytes under hex keys, and remembers the last signature it saw for each node so a miss can
+ * be explained.
+ */
+
+/** Everything that went into one signature, kept per node so "why did it miss?" can be answered. */
+export interface NodeSignature {
+  /** The node (or memoized function) name. */
+  node: string;
+  /** The portable hex key: H("memoflow/v1" | code | env | inputs | deps). */
+  key: string;
+  codeHash: string;
+  envHash: string;
+  inputsHash: string;
+  depsHash: string;
+  /** Content hash of the stored result, once there is one. */
+  outputHash?: string;
+  /** Milliseconds since the epoch when this signature was recorded. */
+  timestamp: number;
+  /** How long the computation took, in milliseconds. */
+  computeMs?: number;
+  /** Hash of each piece of code that went into `codeHash` (`<self>`, helper names, `./mod.ts#name`). */
+  codeParts?: Record<string, string>;
+  /** `name@version` of each npm package in `envHash`, and each declared env var's hashed value. */
+  envParts?: Record<string, string>;
+  /** Hash of each argument (by parameter name) that went into `inputsHash`. */
+  inputParts?: Record<string, string>;
+}
+
+/** What the caller knows about a blob when it stores it. */
+export interface EntryInfo {
+  /** The node that produced the value. */
+  node: string;
+  /** Milliseconds the computation took. */
+  computeMs?: number;
+  /** Milliseconds until the entry expires; none means it does not. */
+  ttl?: number;
+  /**
+   * The live value the bytes encode. In-process backends may keep it and hand it back from
+   * `peek()`, skipping deserialization on a hit; persistent backends ignore it.
+   */
+  value?: unknown;
+}
+
+/** One stored entry, as listed by `entries()` and `info()`. */
+export interface EntryRecord {
+  key: string;
+  node: string;
+  /** Size of the stored bytes. */
+  bytes: number;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** Milliseconds since the epoch of the last read, as far as the backend tracks it. */
+  lastAccess: number;
+  /** Milliseconds since the epoch when the entry expires, if it does. */
+  expiresAt?: number;
+  computeMs?: number;
+  /** Reads served from this entry, as far as the backend tracks them. */
+  hits: number;
+}
+
+/** Per-node totals in `info()`. */
+export interface NodeUsage {
+  entries: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+}
+
+/** What a backend holds: the data behind a `cache info` table. */
+export interface CacheInfo {
+  backend: string;
+  /** Where the data lives (a directory, a URL without credentials), if anywhere. */
+  location?: string;
+  entries: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+  nodes: Record<string, NodeUsage>;
+  oldest?: EntryRecord;
+  newest?: EntryRecord;
+  /** The 10 most recently created entries, newest first. */
+  recent: EntryRecord[];
+}
+
+/** Limits for `prune()`; entries are removed least recently used first until every limit holds. */
+export interface PruneOptions {
+  maxBytes?: number;
+  maxEntries?: number;
+  /** Milliseconds: entries not read or written for longer are removed. */
+  maxAge?: number;
+  /** Report what would be removed without removing it. @default false */
+  dryRun?: boolean;
+}
+
+export interface PruneResult {
+  removed: EntryRecord[];
+  bytes: number;
+}
+
+/** A live value an in-process backend kept next to its bytes. */
+export interface LiveEntry {
+  value: unknown;
+}
+
+export interface CacheBackend {
+  /** Short name for reports: "memory", "disk", "redis", … */
+  readonly name: string;
+  /** The last signature recorded for a node, or undefined. */
+  getMeta(node: string): Promise<NodeSignature | undefined>;
+  setMeta(sig: NodeSignature): Promise<void>;
+  /** The stored bytes; a miss (absent, expired, corrupt) is undefined, never a throw. */
+  getBlob(key: string): Promise<Uint8Array | undefined>;
+  setBlob(key: string, value: Uint8Array, info: EntryInfo): Promise<void>;
+  /** One lookup for many keys, in order: how a pipeline asks for its frontier. */
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>;
+  has(key: string): Promise<boolean>;
+  /** Removes one entry; true if it existed. */
+  delete(key: string): Promise<boolean>;
+  /** Every live entry, optionally only one node's. */
+  entries(options?: { node?: string }): AsyncIterable<EntryRecord>;
+  info(): Promise<CacheInfo>;
+  prune(options: PruneOptions): Promise<PruneResult>;
+  /** Removes every entry (and meta), or one node's only. */
+  clear(options?: { node?: string }): Promise<void>;
+  /** Releases handles and connections; the backend is not used afterwards. */
+  close(): Promise<void>;
+  /**
+   * Optional, synchronous on purpose: an in-process backend returns the live value stored with
+   * a key (see `EntryInfo.value`), so a hit costs a map lookup instead of a deserialization.
+   */
+  peek?(key: string): LiveEntry | undefined;
+}
+
+/** Keys are lowercase hex digests; anything else is refused before it can reach a path or a command. */
+export const KEY_PATTERN = /^[0-9a-f]{16,128}$/;

@@ -1,0 +1,109 @@
+/** The stable codes of every error memoflow throws; match on `error.code`, not on the message. */
+export type MemoflowErrorCode =
+  | 'UNHASHABLE_INPUT'
+  | 'CYCLE'
+  | 'MISSING_INPUT'
+  | 'DUPLICATE_OUTPUT'
+  | 'NODE_FAILED'
+  | 'SERIALIZATION'
+  | 'BACKEND'
+  | 'CONFIG'
+  | 'CAPTURED_VARIABLE';
+
+/** Base class of every memoflow error. */
+export class MemoflowError extends Error {
+  constructor(
+    readonly code: MemoflowErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An argument of a memoized call holds a value that has no content hash (a function, a promise, a cycle, …). */
+export class UnhashableInputError extends MemoflowError {
+  constructor(
+    /** The function or node whose input could not be hashed. */
+    readonly node: string,
+    /** The argument's parameter name, or its position when the name is unknown. */
+    readonly argument: string,
+    /** Path to the bad value, e.g. `args[0].config.client`. */
+    readonly path: string,
+    message: string,
+  ) {
+    super('UNHASHABLE_INPUT', message);
+  }
+}
+
+/** A memoized function reads a variable bound in an enclosing function or block, whose value its source does not show. */
+export class CapturedVariableError extends MemoflowError {
+  constructor(
+    readonly node: string,
+    /** The captured variable names. */
+    readonly variables: readonly string[],
+    message: string,
+  ) {
+    super('CAPTURED_VARIABLE', message);
+  }
+}
+
+/** A value could not be stored so that it reads back the same. */
+export class SerializationError extends MemoflowError {
+  constructor(
+    readonly node: string,
+    /** Path to the value that would not round-trip, e.g. `result.model`. */
+    readonly path: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super('SERIALIZATION', message, options);
+  }
+}
+
+/** A cache backend failed; the backend's own error is the `cause`. */
+export class BackendError extends MemoflowError {
+  constructor(
+    readonly backend: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super('BACKEND', message, options);
+  }
+}
+
+/** An option or argument given to memoflow is invalid. */
+export class ConfigError extends MemoflowError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('CONFIG', message, options);
+  }
+}
+
+/** A memoized function or pipeline node threw; the user's error is the `cause`. */
+export class NodeFailedError extends MemoflowError {
+  constructor(
+    readonly node: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super('NODE_FAILED', message, options);
+  }
+}
+
+/** Quotes a value for an error message: short, one line. */
+export function quote(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = JSON.stringify(value);
+  else if (typeof value === 'function') text = `[function ${value.name || 'anonymous'}]`;
+  else if (typeof value === 'bigint') text = `${value}n`;
+  else if (typeof value === 'symbol') text = value.toString();
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = Object.prototype.toString.call(value);
+    }
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
