@@ -32,7 +32,8 @@ async function calibrate(fn: () => unknown, targetNs: number): Promise<number> {
   let ops = 1;
   for (;;) {
     const perOp = await timeBatch(fn, ops);
-    if (perOp * ops >= targetNs / 4 || ops >= 1 << 24) return Math.max(1, Math.round(targetNs / Math.max(perOp, 1)));
+    if (perOp * ops >= targetNs / 4 || ops >= 1 << 24)
+      return Math.max(1, Math.round(targetNs / Math.max(perOp, 1)));
     ops *= 4;
   }
 }
@@ -69,5 +70,6 @@ export function report(title: string, results: BenchResult[], baseline = results
   console.log(`\n### ${title}\n`);
   console.log('| case | median | ratio to ' + baseline + ' |');
   console.log('|---|---:|---:|');
-  for (const r of results) console.log(`| ${r.name} | ${formatNs(r.medianNs)} | ${(r.medianNs / base.medianNs).toFixed(2)}x |`);
+  for (const r of results)
+    console.log(`| ${r.name} | ${formatNs(r.medianNs)} | ${(r.medianNs / base.medianNs).toFixed(2)}x |`);
 }

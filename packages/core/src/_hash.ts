@@ -21,7 +21,17 @@ function nodeSha256(crypto: NodeCrypto): HashPrimitive {
   const oneShot = typeof crypto.hash === 'function';
   return {
     name: 'sha256',
-    create: () => crypto.createHash('sha256'),
+    create() {
+      const state = crypto.createHash('sha256');
+      const stream: HashStream = {
+        update(data) {
+          state.update(data);
+          return stream;
+        },
+        digest: () => state.digest('hex'),
+      };
+      return stream;
+    },
     hash: oneShot
       ? (data) => crypto.hash('sha256', data, 'hex')
       : (data) => crypto.createHash('sha256').update(data).digest('hex'),

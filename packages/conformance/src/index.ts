@@ -1,0 +1,50 @@
+/**
+ * The test suite every memoflow cache backend runs: one `describe` per concern, each with a
+ * fresh backend per test, random hex keys and random node names.
+ *
+ * @example
+ * import { describeCacheBackend } from '@memoflow/conformance';
+ * describeCacheBackend('DiskCache', () => new DiskCache({ dir: mkdtempSync(join(tmpdir(), 'memoflow-')) }));
+ */
+import { describe } from 'vitest';
+import type { BackendFactory } from './_backend.ts';
+import { basicTests } from './basic.ts';
+import { batchTests } from './batch.ts';
+import { closeTests } from './close.ts';
+import { iteratorTests } from './iterator.ts';
+import { managementTests } from './management.ts';
+import { metaTests } from './meta.ts';
+import { ttlTests } from './ttl.ts';
+
+export type { BackendFactory } from './_backend.ts';
+export { basicTests, batchTests, closeTests, iteratorTests, managementTests, metaTests, ttlTests };
+
+export interface ConformanceOptions {
+  /**
+   * Whether the backend honours `EntryInfo.ttl`; set false for one that cannot expire entries.
+   * @default true
+   */
+  ttl?: boolean;
+}
+
+/**
+ * Registers the whole suite under `describe(name)`. `create` must return a fresh, empty backend
+ * whose storage no other test uses (its own directory, database or key prefix); each test clears
+ * and closes its backend after. A meta-test checks that every class implementing
+ * `CacheBackend` has a test file calling this with the class named in the call.
+ */
+export function describeCacheBackend(
+  name: string,
+  create: BackendFactory,
+  options: ConformanceOptions = {},
+): void {
+  describe(name, () => {
+    basicTests(create);
+    metaTests(create);
+    batchTests(create);
+    if (options.ttl !== false) ttlTests(create);
+    iteratorTests(create);
+    managementTests(create);
+    closeTests(create);
+  });
+}

@@ -1,0 +1,167 @@
+import { describe, expect, test } from 'vitest';
+import {
+  type BackendFactory,
+  bytesOf,
+  collect,
+  info,
+  randomKey,
+  randomNode,
+  sleep,
+  useBackend,
+} from './_backend.ts';
+
+/** info(), clear() and prune(): what `memoflow cache info | clear | prune` run on. */
+export function managementTests(create: BackendFactory): void {
+  describe('management', () => {
+    const { backend } = useBackend(create);
+
+    test('info() of an empty backend', async () => {
+      const totals = await backend().info();
+      expect(totals.backend).toBe(backend().name);
+      expect(totals.entries).toBe(0);
+      expect(totals.bytes).toBe(0);
+      expect(totals.recent).toEqual([]);
+      expect(totals.oldest).toBeUndefined();
+      expect(totals.newest).toBeUndefined();
+    });
+
+    test('info() counts entries and bytes, in total and per node', async () => {
+      const [a, b] = [randomNode(), randomNode()];
+      await backend().setBlob(randomKey(), new Uint8Array(100), info(a));
+      await backend().setBlob(randomKey(), new Uint8Array(50), info(a));
+      await backend().setBlob(randomKey(), new Uint8Array(7), info(b));
+      const totals = await backend().info();
+      expect(totals.entries).toBe(3);
+      expect(totals.bytes).toBe(157);
+      expect(totals.nodes[a]).toMatchObject({ entries: 2, bytes: 150 });
+      expect(totals.nodes[b]).toMatchObject({ entries: 1, bytes: 7 });
+    });
+
+    test('info() names the oldest and newest entries and lists recent ones newest first', async () => {
+      const node = randomNode();
+      const keys = [randomKey(), randomKey(), randomKey()];
+      for (const key of keys) {
+        await backend().setBlob(key, bytesOf(key), info(node));
+        await sleep(15);
+      }
+      const totals = await backend().info();
+      expect(totals.oldest?.key).toBe(keys[0]);
+      expect(totals.newest?.key).toBe(keys[2]);
+      expect(totals.recent.map((record) => record.key)).toEqual([...keys].reverse());
+    });
+
+    test('info() counts hits and misses', async () => {
+      const node = randomNode();
+      const key = randomKey();
+      await backend().getBlob(key);
+      await backend().setBlob(key, bytesOf('x'), info(node));
+      await backend().getBlob(key);
+      await backend().getBlob(key);
+      const totals = await backend().info();
+      expect(totals.hits).toBeGreaterThanOrEqual(2);
+      expect(totals.misses).toBeGreaterThanOrEqual(1);
+    });
+
+    test('clear() removes every entry and every node meta', async () => {
+      const node = randomNode();
+      const key = randomKey();
+      await backend().setBlob(key, bytesOf('x'), info(node));
+      await backend().setMeta(signatureOf(node, key));
+      await backend().clear();
+      expect(await backend().getBlob(key)).toBeUndefined();
+      expect(await backend().getMeta(node)).toBeUndefined();
+      expect((await backend().info()).entries).toBe(0);
+      await backend().setBlob(key, bytesOf('again'), info(node));
+      expect(await backend().getBlob(key)).toBeDefined();
+    });
+
+    test('clear({ node }) removes that node only, entries and meta', async () => {
+      const [a, b] = [randomNode(), randomNode()];
+      const [aKey, bKey] = [randomKey(), randomKey()];
+      await backend().setBlob(aKey, bytesOf('a'), info(a));
+      await backend().setBlob(bKey, bytesOf('b'), info(b));
+      await backend().setMeta(signatureOf(a, aKey));
+      await backend().setMeta(signatureOf(b, bKey));
+      await backend().clear({ node: a });
+      expect(await backend().getBlob(aKey)).toBeUndefined();
+      expect(await backend().getMeta(a)).toBeUndefined();
+      expect(await backend().getBlob(bKey)).toBeDefined();
+      expect(await backend().getMeta(b)).toBeDefined();
+      expect((await backend().info()).nodes[a]?.entries ?? 0).toBe(0);
+    });
+
+    test('prune({ maxEntries }) removes the least recently used first', async () => {
+      const keys = await storeSpacedOut(backend, 3, 10);
+      await backend().getBlob(keys[0]!);
+      await sleep(15);
+      const result = await backend().prune({ maxEntries: 2 });
+      expect(result.removed.map((record) => record.key)).toEqual([keys[1]]);
+      expect(result.bytes).toBe(10);
+      expect(await backend().has(keys[0]!)).toBe(true);
+      expect(await backend().has(keys[1]!)).toBe(false);
+      expect(await backend().has(keys[2]!)).toBe(true);
+    });
+
+    test('prune({ maxBytes }) removes least recently used entries until the bytes fit', async () => {
+      const keys = await storeSpacedOut(backend, 4, 100);
+      await backend().getBlob(keys[0]!);
+      await sleep(15);
+      const result = await backend().prune({ maxBytes: 250 });
+      expect(result.removed.map((record) => record.key)).toEqual([keys[1], keys[2]]);
+      expect(result.bytes).toBe(200);
+      expect((await backend().info()).bytes).toBe(200);
+      expect(await backend().has(keys[0]!)).toBe(true);
+      expect(await backend().has(keys[3]!)).toBe(true);
+    });
+
+    test('prune({ maxAge }) removes entries not used for longer', async () => {
+      const keys = await storeSpacedOut(backend, 2, 10);
+      await sleep(150);
+      await backend().getBlob(keys[1]!);
+      const result = await backend().prune({ maxAge: 100 });
+      expect(result.removed.map((record) => record.key)).toEqual([keys[0]]);
+      expect(await backend().has(keys[1]!)).toBe(true);
+    });
+
+    test('prune() within the limits removes nothing', async () => {
+      const keys = await storeSpacedOut(backend, 3, 10);
+      const result = await backend().prune({ maxEntries: 3, maxBytes: 30 });
+      expect(result).toEqual({ removed: [], bytes: 0 });
+      for (const key of keys) expect(await backend().has(key)).toBe(true);
+    });
+
+    test('prune({ dryRun }) reports what it would remove and removes nothing', async () => {
+      const keys = await storeSpacedOut(backend, 3, 10);
+      const result = await backend().prune({ maxEntries: 1, dryRun: true });
+      expect(result.removed.map((record) => record.key)).toEqual([keys[0], keys[1]]);
+      expect(result.bytes).toBe(20);
+      for (const key of keys) expect(await backend().has(key)).toBe(true);
+      expect(await collect(backend().entries())).toHaveLength(3);
+    });
+
+    test('prune() with a negative limit is refused with a CONFIG error', async () => {
+      await expect(backend().prune({ maxEntries: -1 })).rejects.toMatchObject({ code: 'CONFIG' });
+    });
+  });
+}
+
+/** Stores `count` entries of `bytes` bytes a few ms apart, so their times order them. */
+async function storeSpacedOut(
+  backend: () => import('../../core/src/backend.ts').CacheBackend,
+  count: number,
+  bytes: number,
+) {
+  const node = randomNode();
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = randomKey();
+    await backend().setBlob(key, new Uint8Array(bytes).fill(i), info(node));
+    keys.push(key);
+    await sleep(15);
+  }
+  return keys;
+}
+
+function signatureOf(node: string, key: string) {
+  return { node, key, codeHash: key, envHash: key, inputsHash: key, depsHash: key, timestamp: Date.now() };
+}

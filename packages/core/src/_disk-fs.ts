@@ -1,0 +1,94 @@
+/** The file operations DiskCache is built from: each tolerates the races of several processes sharing a directory. */
+import fs from 'node:fs';
+
+export function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+export function isAbsent(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Failures that say nothing about the entry itself. */
+export function isTransient(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN' || code === 'EINTR' || code === 'ENOMEM';
+}
+
+export function readAll(fd: number, length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(length);
+  let offset = 0;
+  while (offset < length) {
+    const read = fs.readSync(fd, bytes, offset, length - offset, offset);
+    if (read === 0) return bytes.subarray(0, offset);
+    offset += read;
+  }
+  return bytes;
+}
+
+export function writeNewFile(path: string, chunks: readonly Uint8Array[]): void {
+  const fd = fs.openSync(path, 'wx');
+  try {
+    for (const chunk of chunks) {
+      for (let offset = 0; offset < chunk.length; ) offset += fs.writeSync(fd, chunk, offset);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Runs `operation`; if a directory on its path is missing (never created, or removed by clear() in some process), creates it and retries. */
+export function withDirectory(dir: string, operation: () => void): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      operation();
+      return;
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT' || attempt === 3) throw error;
+      fs.mkdirSync(dir, { recursive: true });
+    }
+  }
+}
+
+export function removeFile(path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch {}
+}
+
+/**
+ * Renames `dir` to `trash` (inside `tempDir`, same file system) and then deletes it: other
+ * processes see the whole directory or none, never one half deleted, and their next write
+ * recreates it. A missing `dir` is not an error.
+ */
+export function removeDirectory(dir: string, tempDir: string, trash: string): void {
+  try {
+    fs.mkdirSync(tempDir, { recursive: true });
+    fs.renameSync(dir, trash);
+  } catch (error) {
+    if (isAbsent(error)) return;
+    throw error;
+  }
+  try {
+    fs.rmSync(trash, { recursive: true, force: true });
+  } catch {
+    // A writer that resolved its target just before the rename can add a file meanwhile; removeOlderThan gets it later.
+  }
+}
+
+/** Removes the entries of `dir` last modified before `cutoff` (ms since the epoch). */
+export function removeOlderThan(dir: string, cutoff: number): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = `${dir}/${name}`;
+    try {
+      if (fs.lstatSync(path).mtimeMs < cutoff) fs.rmSync(path, { recursive: true, force: true });
+    } catch {}
+  }
+}

@@ -1,0 +1,372 @@
+import { hash } from './_hash.ts';
+import type { CacheBackend, NodeSignature } from './backend.ts';
+import { analyzeCode, type CodeAnalysis, type CodeTarget } from './code-hash.ts';
+import { envHash, envVarsText, staticEnv } from './env-hash.ts';
+import { CapturedVariableError, ConfigError } from './errors.ts';
+import { encodeInputs, hashValue } from './hash-inputs.ts';
+import { MemoryCache } from './memory-cache.ts';
+import { decodeEntry, encodeEntry, MISS, type Serializer, v8Serializer } from './serializer.ts';
+import { composeKey, NO_DEPS_HASH, type Signature } from './signature.ts';
+
+/** How a call uses the cache. */
+export type CacheMode = boolean | 'recompute' | 'read-only' | 'write-only';
+
+/** The options the engine needs; func.ts documents and validates them. */
+export interface MemoOptions {
+  output?: string;
+  inputs?: readonly string[];
+  captures?: Record<string, unknown>;
+  cache?: CacheMode | CacheBackend;
+  version?: string | number;
+  deps?: readonly Function[];
+  ignore?: readonly string[];
+  key?: (...args: any[]) => unknown;
+  env?: readonly string[];
+  serializer?: Serializer;
+  ttl?: number;
+  retention?: 'all' | 'latest';
+  dependencyDepth?: number;
+}
+
+/** What is fixed for a memoized function once its source has been read. */
+interface Prepared {
+  node: string;
+  analysis: CodeAnalysis;
+  staticEnvParts: Record<string, string>;
+  /** Labels and error-path roots of the hashed values, in order. */
+  labels: string[];
+  paths: string[];
+  /** Indexes of the declared arguments that are hashed (ignored ones left out). */
+  hashedArgs: number[];
+  /** How many arguments the function declares; arguments past these are hashed as `arg<i>`. */
+  arity: number;
+  /** Property names dropped from a destructured argument, by argument index. */
+  droppedProperties: Map<number, string[]>;
+  hashesThis: boolean;
+  /** Memo of input encoding text → key, so an in-memory hit needs no digest at all. */
+  keys: Map<string, string>;
+  /** env var text → env hash. */
+  envHashes: Map<string, { envHash: string; envParts: Record<string, string> }>;
+}
+
+const KEY_MEMO_LIMIT = 10_000;
+
+let sharedMemory: MemoryCache | undefined;
+/** The process-wide MemoryCache used by `cache: true`, created on first use. */
+export const defaultBackend = (): MemoryCache => (sharedMemory ??= new MemoryCache());
+
+/** In-flight computations per backend and key: concurrent calls with one signature share one promise. */
+const inflight = new WeakMap<CacheBackend, Map<string, Promise<unknown>>>();
+
+const warned = new WeakSet<CacheBackend>();
+function warnOnce(backend: CacheBackend, error: unknown): void {
+  if (warned.has(backend)) return;
+  warned.add(backend);
+  const reason = error instanceof Error ? error.message : String(error);
+  process.emitWarning(
+    `memoflow: the ${backend.name} cache failed (${reason}); results are computed and returned, but not stored.`,
+    {
+      code: 'MEMOFLOW_BACKEND',
+    },
+  );
+}
+
+/** The memoization engine behind one wrapped function. */
+export class Memo {
+  private prepared: Prepared | undefined;
+  private preparing: Promise<Prepared> | undefined;
+  readonly backend: CacheBackend | undefined;
+  readonly reads: boolean;
+  readonly writes: boolean;
+  readonly serializer: Serializer;
+
+  constructor(
+    readonly fn: Function,
+    readonly options: MemoOptions,
+    readonly target: CodeTarget,
+  ) {
+    const cache = options.cache ?? true;
+    this.backend = cache === false ? undefined : typeof cache === 'object' ? cache : defaultBackend();
+    this.reads = cache !== 'recompute' && cache !== 'write-only';
+    this.writes = cache !== 'read-only';
+    this.serializer = options.serializer ?? v8Serializer;
+  }
+
+  /** The node name: `output`, else the declared name, else the function's name. */
+  get node(): string {
+    return this.prepared?.node ?? this.options.output ?? (this.fn.name || 'anonymous');
+  }
+
+  call(self: unknown, args: unknown[]): Promise<unknown> {
+    const backend = this.backend;
+    if (!backend) return invoke(this.fn, self, args);
+    const prepared = this.prepared;
+    if (!prepared) return this.prepare().then(() => this.call(self, args));
+    const key = this.keyOf(prepared, self, args).key;
+    if (this.reads && backend.peek) {
+      const live = backend.peek(key);
+      if (live !== undefined) return Promise.resolve(live.value);
+    }
+    return this.lookupOrCompute(prepared, backend, self, args, key);
+  }
+
+  async signature(self: unknown, args: unknown[]): Promise<Signature> {
+    return this.signatureOf(await this.prepare(), self, args).signature;
+  }
+
+  /** The full signature of a call, with the values and labels that went into its inputs hash. */
+  private signatureOf(prepared: Prepared, self: unknown, args: unknown[]) {
+    const { key, inputsHash, envText, values, labels } = this.keyOf(prepared, self, args, true);
+    const env = this.envFor(prepared, envText);
+    const signature: Signature = {
+      node: prepared.node,
+      key,
+      codeHash: prepared.analysis.codeHash,
+      envHash: env.envHash,
+      inputsHash: inputsHash!,
+      depsHash: NO_DEPS_HASH,
+      codeParts: prepared.analysis.codeParts,
+      envParts: env.envParts,
+    };
+    return { signature, values, labels };
+  }
+
+  /** Reads the function's source and environment once; later calls reuse the result. */
+  prepare(): Promise<Prepared> {
+    this.preparing ??= this.analyze().then((prepared) => {
+      this.prepared = prepared;
+      return prepared;
+    });
+    return this.preparing;
+  }
+
+  private async analyze(): Promise<Prepared> {
+    const { options } = this;
+    const analysis = await analyzeCode(this.target, {
+      dependencyDepth: options.dependencyDepth ?? 2,
+      version: options.version,
+      deps: options.deps,
+    });
+    const node = options.output ?? analysis.declaredName ?? (this.fn.name || 'anonymous');
+    const provided = new Set(Object.keys(options.captures ?? {}));
+    const missing = analysis.captured.filter((name) => !provided.has(name));
+    if (missing.length > 0) throw capturedError(node, missing, analysis);
+
+    const names = options.inputs ?? analysis.params.map((p) => p.name);
+    const ignored = new Set(options.ignore ?? []);
+    const known = new Set(['this', ...names, ...analysis.params.flatMap((p) => p.properties ?? [])]);
+    const unknown = [...ignored].filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new ConfigError(
+        `\`ignore\` of \`${node}\` names ${unknown.map((n) => `\`${n}\``).join(', ')}, which is not a parameter of it. Its parameters are ${names.map((n) => `\`${n}\``).join(', ') || 'none'}.`,
+      );
+    }
+    const labels: string[] = [];
+    const paths: string[] = [];
+    const hashedArgs: number[] = [];
+    const droppedProperties = new Map<number, string[]>();
+    const arity = Math.max(names.length, this.fn.length);
+    for (let i = 0; i < arity; i++) {
+      const name = names[i] ?? `arg${i}`;
+      if (ignored.has(name)) continue;
+      const dropped = analysis.params[i]?.properties?.filter((p) => ignored.has(p));
+      if (dropped?.length) droppedProperties.set(i, dropped);
+      hashedArgs.push(i);
+      labels.push(name);
+      paths.push(`args[${i}]`);
+    }
+    const hashesThis = analysis.usesThis && !ignored.has('this');
+    const { parts } = await staticEnv(analysis.packages);
+    return {
+      node,
+      analysis,
+      staticEnvParts: parts,
+      labels,
+      paths,
+      hashedArgs,
+      arity,
+      droppedProperties,
+      hashesThis,
+      keys: new Map(),
+      envHashes: new Map(),
+    };
+  }
+
+  /** The values hashed for a call, in the order of `labels` (+ extras the call adds). */
+  private valuesOf(
+    prepared: Prepared,
+    self: unknown,
+    args: unknown[],
+  ): { values: unknown[]; labels: string[]; paths: string[] } {
+    const { options } = this;
+    if (options.key) {
+      const custom = options.key.apply(self, args);
+      return { values: [custom], labels: ['key'], paths: ['key(...args)'] };
+    }
+    let values: unknown[];
+    let { labels, paths } = prepared;
+    if (prepared.droppedProperties.size === 0 && prepared.hashedArgs.length === args.length) values = args;
+    else {
+      values = prepared.hashedArgs.map((i) => withoutProperties(args[i], prepared.droppedProperties.get(i)));
+      // Rest parameters and extra arguments beyond the declared ones are hashed too.
+      for (let i = prepared.arity; i < args.length; i++) {
+        values.push(args[i]);
+        labels = [...labels, `arg${i}`];
+        paths = [...paths, `args[${i}]`];
+      }
+    }
+    if (prepared.hashesThis || options.captures) {
+      values = [...values];
+      labels = [...labels];
+      paths = [...paths];
+      if (prepared.hashesThis) {
+        values.push(self);
+        labels.push('this');
+        paths.push('this');
+      }
+      if (options.captures) {
+        values.push(options.captures);
+        labels.push('captures');
+        paths.push('captures');
+      }
+    }
+    return { values, labels, paths };
+  }
+
+  private keyOf(prepared: Prepared, self: unknown, args: unknown[], full = false) {
+    const { values, labels, paths } = this.valuesOf(prepared, self, args);
+    const encoding = encodeInputs(prepared.node, values, labels, paths);
+    const envText = this.options.env ? envVarsText(this.options.env) : '';
+    const memoKey = encoding.text === undefined ? undefined : `${envText}\u0001${encoding.text}`;
+    let key = memoKey === undefined ? undefined : prepared.keys.get(memoKey);
+    if (key === undefined || full) {
+      const inputsHash = encoding.digest();
+      key = composeKey(
+        prepared.analysis.codeHash,
+        this.envFor(prepared, envText).envHash,
+        inputsHash,
+        NO_DEPS_HASH,
+      );
+      if (memoKey !== undefined) {
+        // A full memo is dropped whole: cheaper than LRU bookkeeping on the hit path, and it refills itself.
+        if (prepared.keys.size >= KEY_MEMO_LIMIT) prepared.keys.clear();
+        prepared.keys.set(memoKey, key);
+      }
+      return { key, inputsHash, envText, values, labels };
+    }
+    return { key, inputsHash: undefined, envText, values, labels };
+  }
+
+  private envFor(prepared: Prepared, envText: string) {
+    let env = prepared.envHashes.get(envText);
+    if (!env) {
+      env = envHash(prepared.staticEnvParts, this.options.env ?? []);
+      prepared.envHashes.set(envText, env);
+    }
+    return env;
+  }
+
+  private lookupOrCompute(
+    prepared: Prepared,
+    backend: CacheBackend,
+    self: unknown,
+    args: unknown[],
+    key: string,
+  ): Promise<unknown> {
+    let running = inflight.get(backend);
+    if (!running) {
+      running = new Map();
+      inflight.set(backend, running);
+    }
+    const shared = running.get(key);
+    if (shared) return shared;
+    const promise = this.readOrCompute(prepared, backend, self, args, key);
+    running.set(key, promise);
+    const settle = () => running.delete(key);
+    promise.then(settle, settle);
+    return promise;
+  }
+
+  private async readOrCompute(
+    prepared: Prepared,
+    backend: CacheBackend,
+    self: unknown,
+    args: unknown[],
+    key: string,
+  ): Promise<unknown> {
+    if (this.reads) {
+      const bytes = await backend.getBlob(key).catch((error) => void warnOnce(backend, error));
+      if (bytes) {
+        const value = decodeEntry(bytes, this.serializer);
+        if (value !== MISS) return value;
+      }
+    }
+    const started = performance.now();
+    const value = await this.fn.apply(self, args);
+    const computeMs = performance.now() - started;
+    if (this.writes) await this.store(prepared, backend, self, args, key, value, computeMs);
+    return value;
+  }
+
+  private async store(
+    prepared: Prepared,
+    backend: CacheBackend,
+    self: unknown,
+    args: unknown[],
+    key: string,
+    value: unknown,
+    computeMs: number,
+  ): Promise<void> {
+    // Serialization errors are the caller's to fix and propagate; storage errors only cost the cache.
+    const bytes = encodeEntry(value, this.serializer, prepared.node);
+    try {
+      const previous = this.options.retention === 'latest' ? await backend.getMeta(prepared.node) : undefined;
+      await backend.setBlob(key, bytes, { node: prepared.node, computeMs, ttl: this.options.ttl, value });
+      await backend.setMeta(this.metaOf(prepared, self, args, bytes, computeMs));
+      if (previous && previous.key !== key) await backend.delete(previous.key);
+    } catch (error) {
+      warnOnce(backend, error);
+    }
+  }
+
+  private metaOf(
+    prepared: Prepared,
+    self: unknown,
+    args: unknown[],
+    bytes: Uint8Array,
+    computeMs: number,
+  ): NodeSignature {
+    const { signature, values, labels } = this.signatureOf(prepared, self, args);
+    const inputParts: Record<string, string> = {};
+    labels.forEach((label, i) => {
+      inputParts[label] = hashValue(values[i], prepared.node, label);
+    });
+    return { ...signature, outputHash: hash(bytes), timestamp: Date.now(), computeMs, inputParts };
+  }
+}
+
+function invoke(fn: Function, self: unknown, args: unknown[]): Promise<unknown> {
+  try {
+    return Promise.resolve(fn.apply(self, args));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function withoutProperties(value: unknown, dropped: string[] | undefined): unknown {
+  if (!dropped || value === null || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const name of dropped) delete copy[name];
+  return copy;
+}
+
+function capturedError(node: string, names: string[], analysis: CodeAnalysis): CapturedVariableError {
+  const list = names.map((n) => `\`${n}\``).join(', ');
+  const captures = `captures: { ${names.join(', ')} }`;
+  const where = analysis.location ? ` (${analysis.location})` : '';
+  const message =
+    analysis.source === 'module'
+      ? `Cannot memoize \`${node}\`${where}: it reads ${list}, bound in an enclosing function or block, so ${names.length > 1 ? 'their values are' : 'its value is'} not in the source and results for different values would be mixed up. Pass ${names.length > 1 ? 'them' : 'it'} to be hashed: \`func({ ${captures} }, …)\`.`
+      : `Cannot memoize \`${node}\`${where}: its source file could not be read, so memoflow cannot tell what ${list} ${names.length > 1 ? 'are' : 'is'}. Pass ${names.length > 1 ? 'their values' : 'its value'} to be hashed: \`func({ ${captures} }, …)\`, or define the function in a module file.`;
+  return new CapturedVariableError(node, names, message);
+}

@@ -1,0 +1,29 @@
+export type {
+  CacheBackend,
+  CacheInfo,
+  EntryInfo,
+  EntryRecord,
+  LiveEntry,
+  NodeSignature,
+  NodeUsage,
+  PruneOptions,
+  PruneResult,
+} from './backend.ts';
+export { KEY_PATTERN } from './backend.ts';
+export type { CodeAnalysis, ParamInfo } from './code-hash.ts';
+export { DiskCache, type DiskCacheInfo, type DiskCacheOptions } from './disk-cache.ts';
+export {
+  BackendError,
+  CapturedVariableError,
+  ConfigError,
+  MemoflowError,
+  type MemoflowErrorCode,
+  NodeFailedError,
+  SerializationError,
+  UnhashableInputError,
+} from './errors.ts';
+export { type CacheMode, type FuncOptions, func, type Memoized } from './func.ts';
+export { HASH_PROTOCOL, hashValue } from './hash-inputs.ts';
+export { MemoryCache, type MemoryCacheOptions } from './memory-cache.ts';
+export { assertRoundTrips, decodeEntry, encodeEntry, MISS, type Serializer, v8Serializer } from './serializer.ts';
+export { composeKey, depsHashOf, NO_DEPS_HASH, SIGNATURE_VERSION, type Signature } from './signature.ts';
