@@ -1,14 +1,13 @@
 /**
  * memoflow quickstart: memoize a slow function on disk.
  *
- * Run it twice. The first run computes; the second is served from `.memoflow/` next to this
- * file, because the function's code, environment and arguments are unchanged. Edit `score`
+ * Run it twice. The first run computes; the second is served from `.memoflow/` in the working
+ * directory (or `$MEMOFLOW_CACHE_DIR`), because the function's code, environment and arguments are unchanged. Edit `score`
  * or `WEIGHTS` below and run again: only the calls whose code changed are recomputed.
  */
-import { fileURLToPath } from 'node:url';
 import { DiskCache, func } from '@memoflow/core';
 
-const cache = new DiskCache({ dir: fileURLToPath(new URL('.memoflow', import.meta.url)) });
+const cache = new DiskCache();
 
 const WEIGHTS = { length: 2, vowels: 3 };
 

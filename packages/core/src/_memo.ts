@@ -1,8 +1,9 @@
 import { hash } from './_hash.ts';
+import { type InputPlan, inputValues, planInputs, primitivesText, sameArgs } from './_memo-inputs.ts';
 import type { CacheBackend, NodeSignature } from './backend.ts';
 import { analyzeCode, type CodeAnalysis, type CodeTarget } from './code-hash.ts';
 import { envHash, envVarsText, staticEnv } from './env-hash.ts';
-import { CapturedVariableError, ConfigError } from './errors.ts';
+import { CapturedVariableError } from './errors.ts';
 import { encodeInputs, hashValue } from './hash-inputs.ts';
 import { MemoryCache } from './memory-cache.ts';
 import { decodeEntry, encodeEntry, MISS, type Serializer, v8Serializer } from './serializer.ts';
@@ -33,16 +34,7 @@ interface Prepared {
   node: string;
   analysis: CodeAnalysis;
   staticEnvParts: Record<string, string>;
-  /** Labels and error-path roots of the hashed values, in order. */
-  labels: string[];
-  paths: string[];
-  /** Indexes of the declared arguments that are hashed (ignored ones left out). */
-  hashedArgs: number[];
-  /** How many arguments the function declares; arguments past these are hashed as `arg<i>`. */
-  arity: number;
-  /** Property names dropped from a destructured argument, by argument index. */
-  droppedProperties: Map<number, string[]>;
-  hashesThis: boolean;
+  inputs: InputPlan;
   /** Memo of input encoding text → key, so an in-memory hit needs no digest at all. */
   keys: Map<string, string>;
   /** env var text → env hash. */
@@ -79,6 +71,8 @@ export class Memo {
   readonly reads: boolean;
   readonly writes: boolean;
   readonly serializer: Serializer;
+  private lastPrimitiveArgs: unknown[] | undefined;
+  private lastKey: string | undefined;
 
   constructor(
     readonly fn: Function,
@@ -102,7 +96,9 @@ export class Memo {
     if (!backend) return invoke(this.fn, self, args);
     const prepared = this.prepared;
     if (!prepared) return this.prepare().then(() => this.call(self, args));
-    const key = this.keyOf(prepared, self, args).key;
+    const key =
+      (prepared.inputs.plain && args.length === prepared.inputs.arity && this.knownKey(prepared, args)) ||
+      this.keyOf(prepared, self, args).key;
     if (this.reads && backend.peek) {
       const live = backend.peek(key);
       if (live !== undefined) return Promise.resolve(live.value);
@@ -152,89 +148,34 @@ export class Memo {
     const missing = analysis.captured.filter((name) => !provided.has(name));
     if (missing.length > 0) throw capturedError(node, missing, analysis);
 
-    const names = options.inputs ?? analysis.params.map((p) => p.name);
-    const ignored = new Set(options.ignore ?? []);
-    const known = new Set(['this', ...names, ...analysis.params.flatMap((p) => p.properties ?? [])]);
-    const unknown = [...ignored].filter((name) => !known.has(name));
-    if (unknown.length > 0) {
-      throw new ConfigError(
-        `\`ignore\` of \`${node}\` names ${unknown.map((n) => `\`${n}\``).join(', ')}, which is not a parameter of it. Its parameters are ${names.map((n) => `\`${n}\``).join(', ') || 'none'}.`,
-      );
-    }
-    const labels: string[] = [];
-    const paths: string[] = [];
-    const hashedArgs: number[] = [];
-    const droppedProperties = new Map<number, string[]>();
-    const arity = Math.max(names.length, this.fn.length);
-    for (let i = 0; i < arity; i++) {
-      const name = names[i] ?? `arg${i}`;
-      if (ignored.has(name)) continue;
-      const dropped = analysis.params[i]?.properties?.filter((p) => ignored.has(p));
-      if (dropped?.length) droppedProperties.set(i, dropped);
-      hashedArgs.push(i);
-      labels.push(name);
-      paths.push(`args[${i}]`);
-    }
-    const hashesThis = analysis.usesThis && !ignored.has('this');
+    const inputs = planInputs(node, analysis, options, this.fn.length);
     const { parts } = await staticEnv(analysis.packages);
-    return {
-      node,
-      analysis,
-      staticEnvParts: parts,
-      labels,
-      paths,
-      hashedArgs,
-      arity,
-      droppedProperties,
-      hashesThis,
-      keys: new Map(),
-      envHashes: new Map(),
-    };
+    return { node, analysis, staticEnvParts: parts, inputs, keys: new Map(), envHashes: new Map() };
   }
 
-  /** The values hashed for a call, in the order of `labels` (+ extras the call adds). */
-  private valuesOf(
-    prepared: Prepared,
-    self: unknown,
-    args: unknown[],
-  ): { values: unknown[]; labels: string[]; paths: string[] } {
-    const { options } = this;
-    if (options.key) {
-      const custom = options.key.apply(self, args);
-      return { values: [custom], labels: ['key'], paths: ['key(...args)'] };
+  /**
+   * The hot path of a plain call (arguments only, all hashed): the memoized key for its encoding,
+   * if any. Primitive arguments identical to the last call's (`Object.is`) encode identically, so
+   * their key is reused without encoding them again.
+   */
+  private knownKey(prepared: Prepared, args: unknown[]): string | undefined {
+    const last = this.lastPrimitiveArgs;
+    if (last !== undefined && sameArgs(last, args)) return this.lastKey;
+    const primitives = primitivesText(args);
+    if (primitives === undefined) {
+      const text = encodeInputs(prepared.node, args, prepared.inputs.labels, prepared.inputs.paths).text;
+      return text === undefined ? undefined : prepared.keys.get(`\u0001${text}`);
     }
-    let values: unknown[];
-    let { labels, paths } = prepared;
-    if (prepared.droppedProperties.size === 0 && prepared.hashedArgs.length === args.length) values = args;
-    else {
-      values = prepared.hashedArgs.map((i) => withoutProperties(args[i], prepared.droppedProperties.get(i)));
-      // Rest parameters and extra arguments beyond the declared ones are hashed too.
-      for (let i = prepared.arity; i < args.length; i++) {
-        values.push(args[i]);
-        labels = [...labels, `arg${i}`];
-        paths = [...paths, `args[${i}]`];
-      }
+    const key = prepared.keys.get(primitives);
+    if (key !== undefined) {
+      this.lastPrimitiveArgs = args;
+      this.lastKey = key;
     }
-    if (prepared.hashesThis || options.captures) {
-      values = [...values];
-      labels = [...labels];
-      paths = [...paths];
-      if (prepared.hashesThis) {
-        values.push(self);
-        labels.push('this');
-        paths.push('this');
-      }
-      if (options.captures) {
-        values.push(options.captures);
-        labels.push('captures');
-        paths.push('captures');
-      }
-    }
-    return { values, labels, paths };
+    return key;
   }
 
   private keyOf(prepared: Prepared, self: unknown, args: unknown[], full = false) {
-    const { values, labels, paths } = this.valuesOf(prepared, self, args);
+    const { values, labels, paths } = inputValues(prepared.inputs, this.options, self, args);
     const encoding = encodeInputs(prepared.node, values, labels, paths);
     const envText = this.options.env ? envVarsText(this.options.env) : '';
     const memoKey = encoding.text === undefined ? undefined : `${envText}\u0001${encoding.text}`;
@@ -251,6 +192,8 @@ export class Memo {
         // A full memo is dropped whole: cheaper than LRU bookkeeping on the hit path, and it refills itself.
         if (prepared.keys.size >= KEY_MEMO_LIMIT) prepared.keys.clear();
         prepared.keys.set(memoKey, key);
+        const primitives = values === args ? primitivesText(args) : undefined;
+        if (primitives !== undefined) prepared.keys.set(primitives, key);
       }
       return { key, inputsHash, envText, values, labels };
     }
@@ -351,13 +294,6 @@ function invoke(fn: Function, self: unknown, args: unknown[]): Promise<unknown> 
   } catch (error) {
     return Promise.reject(error);
   }
-}
-
-function withoutProperties(value: unknown, dropped: string[] | undefined): unknown {
-  if (!dropped || value === null || typeof value !== 'object') return value;
-  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  for (const name of dropped) delete copy[name];
-  return copy;
 }
 
 function capturedError(node: string, names: string[], analysis: CodeAnalysis): CapturedVariableError {

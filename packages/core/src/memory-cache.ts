@@ -23,6 +23,7 @@ import type {
   PruneOptions,
   PruneResult,
 } from './backend.ts';
+import { turnNow } from './_clock.ts';
 
 export interface MemoryCacheOptions {
   /**
@@ -81,12 +82,11 @@ export class MemoryCache implements CacheBackend {
   peek(key: string): LiveEntry | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined || !entry.live) return undefined;
-    const now = Date.now();
-    if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
+    if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
       this.#remove(entry);
       return undefined;
     }
-    this.#touch(entry, now);
+    this.#touch(entry, turnNow());
     return entry;
   }
 

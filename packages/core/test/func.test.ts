@@ -96,6 +96,36 @@ describe('memoization', () => {
     await expect(fails()).rejects.toThrow('sync failure');
   });
 
+  test('primitive arguments that look alike are told apart on the repeated-call fast path', async () => {
+    const echo = func({ cache: new MemoryCache() }, async (x: unknown) => {
+      ran('echo');
+      return Object.is(x, -0) ? 'minus zero' : typeof x;
+    });
+    const before = runs.echo ?? 0;
+    expect(await echo(0)).toBe('number');
+    expect(await echo(0)).toBe('number');
+    expect(await echo(-0)).toBe('minus zero');
+    expect(await echo(-0)).toBe('minus zero');
+    expect(await echo('0')).toBe('string');
+    expect(await echo(0n)).toBe('bigint');
+    expect(await echo(Number.NaN)).toBe('number');
+    expect(await echo(Number.NaN)).toBe('number');
+    expect(runs.echo! - before).toBe(5);
+  });
+
+  test('the repeated-call fast path still sees a cleared cache', async () => {
+    const cache = new MemoryCache();
+    const cube = func({ cache }, async (x: number) => {
+      ran('cube');
+      return x ** 3;
+    });
+    await cube(2);
+    await cube(2);
+    await cache.clear();
+    await cube(2);
+    expect(runs.cube).toBe(2);
+  });
+
   test('an in-memory hit returns the stored value itself', async () => {
     const make = func({ cache: new MemoryCache() }, async (n: number) => ({ n }));
     expect(await make(1)).toBe(await make(1));
@@ -184,6 +214,14 @@ describe('inputs: ignore, key, env, ttl', () => {
     expect(await first({ log: () => {} }, 1, 2)).toBe(3);
     expect(await first({ log: () => {} }, 1, 5)).toBe(6);
     expect(runs.loggedFirst).toBe(2);
+  });
+
+  test('an ignored argument stays ignored when the call passes fewer arguments than declared', async () => {
+    const optional = func({ cache: new MemoryCache(), ignore: ['logger'] }, async (logger: { log: Function }, x?: number) => {
+      logger.log(x);
+      return x ?? 'none';
+    });
+    expect(await optional({ log: () => {} })).toBe('none');
   });
 
   test('`ignore` can name a property of a destructured argument', async () => {
