@@ -24,7 +24,10 @@ try {
     await compare([
       { name: 'memoflow func() + DiskCache', fn: () => memoized(1) },
       { name: 'cacache.get', fn: () => cacache.get(join(dir, 'cacache'), 'record-1') },
-      { name: 'bare readFileSync + JSON.parse', fn: () => JSON.parse(readFileSync(join(dir, 'plain.json'), 'utf8')) },
+      {
+        name: 'bare readFileSync + JSON.parse',
+        fn: () => JSON.parse(readFileSync(join(dir, 'plain.json'), 'utf8')),
+      },
     ]),
   );
 } finally {

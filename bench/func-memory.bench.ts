@@ -8,6 +8,7 @@ import pMemoize from 'p-memoize';
 
 // moize's typings describe its CommonJS export as a namespace; at runtime the default import is the moize function.
 const moize = moizeModule as unknown as typeof moizeModule.default;
+
 import { func, MemoryCache } from '../packages/core/src/index.ts';
 import { compare, report } from './_harness.ts';
 
@@ -42,8 +43,12 @@ report(
 
 // Two argument lists in turn: no memoizer can answer from its most-recent-call shortcut.
 let turn = 0;
-const alternate = <R>(f: (n: number, s: string) => R) => () => f(42 + (turn++ & 1), 'abc');
-for (const f of [memoflowTwo, pMemoizeTwo, moizeTwo, memoizeeTwoKeys]) await Promise.all([f(42, 'abc'), f(43, 'abc')]);
+const alternate =
+  <R>(f: (n: number, s: string) => R) =>
+  () =>
+    f(42 + (turn++ & 1), 'abc');
+for (const f of [memoflowTwo, pMemoizeTwo, moizeTwo, memoizeeTwoKeys])
+  await Promise.all([f(42, 'abc'), f(43, 'abc')]);
 report(
   'In-memory hit, args (42, "abc") and (43, "abc") in turn',
   await compare([

@@ -92,6 +92,11 @@ export function headerBytesOf(head: Buffer): number {
   return head.length < FIXED_HEADER_BYTES ? FIXED_HEADER_BYTES : FIXED_HEADER_BYTES + head.readUInt32LE(44);
 }
 
+/** Whether the entry has expired at `now` (ms since the epoch). */
+export function isExpired(header: EntryHeader, now: number): boolean {
+  return header.expiresAt !== 0 && header.expiresAt <= now;
+}
+
 /** The header of a whole entry file, if it parses and its checksum matches. */
 export function verifyEntry(file: Buffer): EntryHeader | undefined {
   const header = parseHeader(file, file.length);

@@ -1,5 +1,7 @@
 /** The file operations DiskCache is built from: each tolerates the races of several processes sharing a directory. */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { threadId } from 'node:worker_threads';
 
 export function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -25,6 +27,11 @@ export function readAll(fd: number, length: number): Buffer {
     offset += read;
   }
   return bytes;
+}
+
+/** A new path in `dir` for a file being written. */
+export function tempPathIn(dir: string): string {
+  return `${dir}/${TEMP_PREFIX}${++tempCounter}`;
 }
 
 export function writeNewFile(path: string, chunks: readonly Uint8Array[]): void {
@@ -54,6 +61,13 @@ export function withDirectory(dir: string, operation: () => void): void {
 export function removeFile(path: string): void {
   try {
     fs.unlinkSync(path);
+  } catch {}
+}
+
+/** Removes the file at `entry.path` unless another process replaced it since inode `entry.ino` was read there. */
+export function removeIfUnchanged(entry: { path: string; ino: number }): void {
+  try {
+    if (fs.statSync(entry.path).ino === entry.ino) fs.unlinkSync(entry.path);
   } catch {}
 }
 
@@ -92,3 +106,7 @@ export function removeOlderThan(dir: string, cutoff: number): void {
     } catch {}
   }
 }
+
+/** Unique per process and thread, so that writers never share a temp file ('wx' would refuse it anyway). */
+const TEMP_PREFIX = `${process.pid}-${threadId}-${randomBytes(4).toString('hex')}-`;
+let tempCounter = 0;

@@ -25,5 +25,12 @@ export {
 export { type CacheMode, type FuncOptions, func, type Memoized } from './func.ts';
 export { HASH_PROTOCOL, hashValue } from './hash-inputs.ts';
 export { MemoryCache, type MemoryCacheOptions } from './memory-cache.ts';
-export { assertRoundTrips, decodeEntry, encodeEntry, MISS, type Serializer, v8Serializer } from './serializer.ts';
+export {
+  assertRoundTrips,
+  decodeEntry,
+  encodeEntry,
+  MISS,
+  type Serializer,
+  v8Serializer,
+} from './serializer.ts';
 export { composeKey, depsHashOf, NO_DEPS_HASH, SIGNATURE_VERSION, type Signature } from './signature.ts';

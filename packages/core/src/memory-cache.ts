@@ -2,6 +2,8 @@
  * The in-process backend: bytes (and, when given, the live value) in a Map with an LRU list.
  * The library's default cache.
  */
+
+import { turnNow } from './_clock.ts';
 import {
   assertKey,
   assertLimit,
@@ -23,7 +25,6 @@ import type {
   PruneOptions,
   PruneResult,
 } from './backend.ts';
-import { turnNow } from './_clock.ts';
 
 export interface MemoryCacheOptions {
   /**

@@ -217,10 +217,13 @@ describe('inputs: ignore, key, env, ttl', () => {
   });
 
   test('an ignored argument stays ignored when the call passes fewer arguments than declared', async () => {
-    const optional = func({ cache: new MemoryCache(), ignore: ['logger'] }, async (logger: { log: Function }, x?: number) => {
-      logger.log(x);
-      return x ?? 'none';
-    });
+    const optional = func(
+      { cache: new MemoryCache(), ignore: ['logger'] },
+      async (logger: { log: Function }, x?: number) => {
+        logger.log(x);
+        return x ?? 'none';
+      },
+    );
     expect(await optional({ log: () => {} })).toBe('none');
   });
 

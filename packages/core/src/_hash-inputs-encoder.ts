@@ -1,0 +1,279 @@
+/**
+ * The fast path of the input hasher: walks values and writes the canonical encoding described in
+ * hash-inputs.ts, keeping no path. A value it refuses makes it throw UNHASHABLE; the caller then
+ * re-walks that value with _hash-inputs-diagnose.ts to say where and why.
+ */
+import {
+  ArrayProto,
+  type BuiltinKind,
+  builtinName,
+  constructorName,
+  extraFields,
+  HASH_PROTOCOL,
+  kindOf,
+  ObjectProto,
+  UNBOX,
+} from './_hash-inputs-kind.ts';
+import {
+  Encoding,
+  EncodingOutput,
+  FLUSH_AT,
+  ILL_FORMED,
+  isWellFormed,
+  TEXT_LIMIT,
+} from './_hash-inputs-output.ts';
+
+export const MAX_DEPTH = 1000;
+// Ancestors are compared only this deep on the fast path; a deeper cycle still ends at MAX_DEPTH.
+const CYCLE_SCAN_DEPTH = 32;
+
+// The fast path keeps no path: it throws this, and the caller re-walks the value in diagnostic mode.
+export const UNHASHABLE = Symbol('unhashable');
+
+/** Encodes lists of values; one instance is reused call after call (see release()). */
+export class Encoder extends EncodingOutput {
+  depth = 0;
+  argumentIndex = 0;
+  readonly ancestors: (object | undefined)[] = [];
+  readonly shapeKeys: (string[] | undefined)[] = [];
+  readonly shapeSorted: string[][] = [];
+
+  encode(values: readonly unknown[], names: readonly string[] | undefined): Encoding {
+    try {
+      return this.run(values, names);
+    } catch (error) {
+      if (error !== ILL_FORMED) throw error;
+      this.escape = true;
+      return this.run(values, names);
+    }
+  }
+
+  release(): void {
+    this.out = '';
+    this.stream = undefined;
+    this.escape = false;
+    const ancestors = this.ancestors;
+    for (let i = 0; i < ancestors.length; i++) ancestors[i] = undefined;
+  }
+
+  private run(values: readonly unknown[], names: readonly string[] | undefined): Encoding {
+    this.out = '';
+    this.stream = undefined;
+    this.depth = 0;
+    for (let i = 0; i < values.length; i++) {
+      this.argumentIndex = i;
+      if (names !== undefined) this.key(names[i] ?? `${i}`);
+      this.value(values[i]);
+    }
+    if (this.stream === undefined && this.out.length <= TEXT_LIMIT) {
+      if (!this.escape && !isWellFormed(this.out)) throw ILL_FORMED;
+      return new Encoding(this.out, undefined);
+    }
+    return new Encoding(undefined, this.finish());
+  }
+
+  private value(value: unknown): void {
+    switch (typeof value) {
+      case 'string':
+        this.string(value);
+        return;
+      case 'number':
+        this.out += value === 0 && 1 / value < 0 ? 'd-0;' : 'd' + value + ';';
+        return;
+      case 'object':
+        if (value === null) this.out += 'N';
+        else this.object(value);
+        return;
+      case 'boolean':
+        this.out += value ? 'T' : 'F';
+        return;
+      case 'undefined':
+        this.out += 'U';
+        return;
+      case 'bigint':
+        this.out += 'n' + value + ';';
+        return;
+      default:
+        throw UNHASHABLE;
+    }
+  }
+
+  private object(value: object): void {
+    const depth = ++this.depth;
+    if (depth > MAX_DEPTH) throw UNHASHABLE;
+    if (depth <= CYCLE_SCAN_DEPTH) {
+      const ancestors = this.ancestors;
+      for (let i = 0; i < depth - 1; i++) if (ancestors[i] === value) throw UNHASHABLE;
+      ancestors[depth - 1] = value;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto === ArrayProto) this.array(value as unknown[]);
+    else if (
+      (proto === ObjectProto || proto === null) &&
+      typeof (value as any)[HASH_PROTOCOL] !== 'function'
+    ) {
+      this.fields(value, Object.keys(value));
+    } else this.other(value, proto);
+    this.depth = depth - 1;
+  }
+
+  private array(array: readonly unknown[]): void {
+    this.out += '[';
+    for (let i = 0; i < array.length; i++) {
+      const item = array[i];
+      if (item === undefined && !(i in array)) this.out += '_';
+      else this.value(item);
+      if (this.out.length > FLUSH_AT) this.flush();
+    }
+    this.out += ']';
+  }
+
+  private fields(object: object, keys: string[]): void {
+    const sorted = this.sortKeys(keys);
+    this.out += '{';
+    for (let i = 0; i < sorted.length; i++) {
+      const key = sorted[i]!;
+      this.key(key);
+      this.value((object as Record<string, unknown>)[key]);
+    }
+    this.out += '}';
+  }
+
+  private sortKeys(keys: string[]): string[] {
+    const n = keys.length;
+    if (n < 2) return keys;
+    // Objects at one depth usually share a shape: remember the last key order seen there and its sort.
+    const depth = this.depth;
+    const seen = this.shapeKeys[depth];
+    if (seen !== undefined && seen.length === n) {
+      let i = 0;
+      while (i < n && seen[i] === keys[i]) i++;
+      if (i === n) return this.shapeSorted[depth]!;
+    }
+    let i = 1;
+    while (i < n && keys[i - 1]! < keys[i]!) i++;
+    const sorted = i === n ? keys : keys.slice().sort();
+    this.shapeKeys[depth] = keys;
+    this.shapeSorted[depth] = sorted;
+    return sorted;
+  }
+
+  private other(value: object, proto: object | null): void {
+    const kind = kindOf(value);
+    switch (kind) {
+      case 'protocol':
+        this.out += 'P';
+        this.key(constructorName(proto, 'Object'));
+        this.value((value as any)[HASH_PROTOCOL]());
+        return;
+      case 'class':
+        this.out += 'C';
+        this.key(constructorName(proto, 'Object'));
+        this.fields(value, Object.keys(value));
+        return;
+      case 'error': {
+        const error = value as Error;
+        this.out += 'E';
+        this.key(constructorName(proto, 'Error'));
+        this.value(error.name);
+        this.value(error.message);
+        if (Object.hasOwn(error, 'cause')) {
+          this.out += 'c';
+          this.value(error.cause);
+        }
+        this.fields(error, Object.keys(error));
+        return;
+      }
+      case 'url':
+        this.out += 'P';
+        this.key(constructorName(proto, 'URL'));
+        this.string(String(value));
+        return;
+      case 'map':
+      case 'set':
+      case 'date':
+      case 'regexp':
+      case 'boxed':
+      case 'array':
+      case 'binary':
+        this.builtin(value, proto, kind);
+        return;
+      default:
+        throw UNHASHABLE;
+    }
+  }
+
+  private builtin(value: object, proto: object | null, kind: BuiltinKind): void {
+    const canonical = builtinName(value, kind);
+    const name = constructorName(proto, canonical);
+    if (name !== canonical) {
+      this.out += 'C';
+      this.key(name);
+    }
+    switch (kind) {
+      case 'map':
+        this.members('M', Map.prototype.entries.call(value as Map<unknown, unknown>), true);
+        break;
+      case 'set':
+        this.members('S', Set.prototype.values.call(value as Set<unknown>), false);
+        break;
+      case 'date':
+        this.out += 'D' + Date.prototype.getTime.call(value) + ';';
+        break;
+      case 'regexp':
+        this.out += 'R';
+        this.string((value as RegExp).source);
+        this.string((value as RegExp).flags);
+        break;
+      case 'boxed':
+        this.out += 'B';
+        this.value(UNBOX[canonical]!.call(value));
+        break;
+      case 'array':
+        this.array(value as unknown[]);
+        break;
+      case 'binary':
+        this.binary(canonical, value);
+        break;
+    }
+    if (name !== canonical) {
+      this.fields(value, extraFields(value, kind));
+    }
+  }
+
+  private binary(kind: string, value: object): void {
+    const bytes = ArrayBuffer.isView(value)
+      ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+      : new Uint8Array(value as ArrayBuffer);
+    this.out += '#' + kind + ':' + bytes.byteLength + ';';
+    this.flush();
+    this.stream!.update(bytes);
+  }
+
+  private members(tag: string, items: Iterator<unknown>, entries: boolean): void {
+    const encoded: string[] = [];
+    const outer = this.out;
+    const outerStream = this.stream;
+    // No try/finally: any throw abandons the whole encoding, and run() starts from a clean state.
+    for (let step = items.next(); !step.done; step = items.next()) {
+      this.out = '';
+      this.stream = undefined;
+      if (entries) {
+        const [key, value] = step.value as [unknown, unknown];
+        this.value(key);
+        this.value(value);
+      } else this.value(step.value);
+      encoded.push(
+        this.stream !== undefined || this.out.length > TEXT_LIMIT ? 'h' + this.finish() : this.out,
+      );
+    }
+    this.out = outer;
+    this.stream = outerStream;
+    encoded.sort();
+    this.out += tag + encoded.length + ':';
+    for (let i = 0; i < encoded.length; i++) {
+      this.out += encoded[i];
+      if (this.out.length > FLUSH_AT) this.flush();
+    }
+  }
+}
