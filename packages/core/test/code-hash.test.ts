@@ -163,17 +163,32 @@ describe('code hash: what counts', () => {
 });
 
 describe('code hash: where functions come from', () => {
-  test('a function defined in another module (.mjs) than the func() call is hashed from its own module', async () => {
+  test('functions defined in another module (.mjs, .js) than the func() call are hashed from their own module', async () => {
+    const lib = (rate: number) =>
+      `const RATE = ${rate};\nexport async function price(n) {\n  return n * RATE;\n}\n`;
+    const util = (unit: string) =>
+      `function unit() { return '${unit}'; }\nexport function label(n) {\n  return n + unit();\n}\n`;
     const other = scratchProject({
-      'lib.mjs': `const RATE = 3;\nexport async function price(n) {\n  return n * RATE;\n}\n`,
-      'main.ts': `import { func } from ${core};\nimport { price } from './lib.mjs';\nconst priced = func({}, price);\nconsole.log(JSON.stringify(await priced.signature(2)));\n`,
+      'lib.mjs': lib(3),
+      'util.js': util('kg'),
+      'main.ts': `import { func } from ${core};
+import { price } from './lib.mjs';
+import { label } from './util.js';
+const priced = func({}, price);
+const labelled = func({}, label);
+console.log(JSON.stringify(await priced.signature(2)));
+console.log(JSON.stringify(await labelled.signature(2)));
+`,
     });
     try {
-      const [before] = await other.runJson('main.ts');
-      expect(Object.keys(before.codeParts).sort()).toEqual(['<self>', 'RATE']);
-      other.write('lib.mjs', `const RATE = 4;\nexport async function price(n) {\n  return n * RATE;\n}\n`);
-      const [after] = await other.runJson('main.ts');
-      expect(after.codeHash).not.toBe(before.codeHash);
+      const [price, label] = await other.runJson('main.ts');
+      expect(Object.keys(price.codeParts).sort()).toEqual(['<self>', 'RATE']);
+      expect(Object.keys(label.codeParts).sort()).toEqual(['<self>', 'unit']);
+      other.write('lib.mjs', lib(4));
+      other.write('util.js', util('lb'));
+      const [priceAfter, labelAfter] = await other.runJson('main.ts');
+      expect(priceAfter.codeHash).not.toBe(price.codeHash);
+      expect(labelAfter.codeHash).not.toBe(label.codeHash);
     } finally {
       other.dispose();
     }
