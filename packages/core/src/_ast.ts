@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tsPlugin } from '@sveltejs/acorn-typescript';
 import { type Options, Parser } from 'acorn';
 
@@ -51,31 +51,27 @@ export function parseSource(source: string, file: string): AstNode {
   }
 }
 
-const modules = new Map<string, Promise<ParsedModule | undefined>>();
+const modules = new Map<string, ParsedModule | undefined>();
 
 /** How many module files this process has parsed: parsing is lazy and once per file. */
 export const parseStats = { modules: 0 };
 
 /**
  * The parsed module at `file`, read and parsed once per process; undefined when the file cannot
- * be read or parsed (memoflow then falls back to the function's runtime source).
+ * be read or parsed (memoflow then falls back to the function's runtime source). Synchronous on
+ * purpose: it runs once per file, and a pipeline needs its nodes' parameters at construction.
  */
-export function loadModule(file: string): Promise<ParsedModule | undefined> {
-  let parsed = modules.get(file);
-  if (!parsed) {
-    parsed = readFile(file, 'utf8').then(
-      (source) => {
-        try {
-          parseStats.modules++;
-          return { file, source, program: parseSource(source, file) };
-        } catch {
-          return undefined;
-        }
-      },
-      () => undefined,
-    );
-    modules.set(file, parsed);
+export function loadModule(file: string): ParsedModule | undefined {
+  if (modules.has(file)) return modules.get(file);
+  let parsed: ParsedModule | undefined;
+  try {
+    const source = readFileSync(file, 'utf8');
+    parseStats.modules++;
+    parsed = { file, source, program: parseSource(source, file) };
+  } catch {
+    parsed = undefined;
   }
+  modules.set(file, parsed);
   return parsed;
 }
 

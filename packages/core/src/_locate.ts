@@ -25,10 +25,8 @@ export interface LocatedFunction {
 export type WrapForm = 'call' | 'decorator';
 
 /** The call expression at a call site, found by the position V8 reports for a call: its callee's name. */
-export async function findCall(
-  site: CallSite,
-): Promise<{ module: ParsedModule; path: AstNode[] } | undefined> {
-  const module = await loadModule(site.file);
+export function findCall(site: CallSite): { module: ParsedModule; path: AstNode[] } | undefined {
+  const module = loadModule(site.file);
   if (!module) return undefined;
   const offset = offsetOf(module.source, site.line, site.column);
   const path =
@@ -51,11 +49,11 @@ function calleeOffset(call: AstNode): number {
 }
 
 /** The function a `func()` call (or `@func()` decorator) at `call` wraps, followed through names and relative imports. */
-export async function functionAtCall(
+export function functionAtCall(
   module: ParsedModule,
   callPath: AstNode[],
   form: WrapForm,
-): Promise<LocatedFunction | undefined> {
+): LocatedFunction | undefined {
   const call = callPath.at(-1)!;
   if (form === 'decorator') {
     const decorator = callPath.at(-2);
@@ -78,18 +76,18 @@ export function optionAt(callPath: AstNode[], name: string): AstNode | undefined
 }
 
 /** Resolves an expression at the end of `path` to the function it denotes, across modules; undefined when it is not static. */
-export async function resolveFunction(
+export function resolveFunction(
   module: ParsedModule,
   path: AstNode[],
   seen = new Set<AstNode>(),
-): Promise<LocatedFunction | undefined> {
+): LocatedFunction | undefined {
   const node = path.at(-1)!;
   if (isFunctionNode(node)) return { module, node, path };
   if (node.type !== 'Identifier' || seen.has(node)) return undefined;
   seen.add(node);
   const found = lookup(node.name, path);
   if (!found) return undefined;
-  const target = await declarationOf(found.binding, module);
+  const target = declarationOf(found.binding, module);
   if (!target) return undefined;
   const value = functionValue(target.binding);
   if (!value) return undefined;
@@ -109,25 +107,25 @@ function functionValue(binding: Binding): AstNode | undefined {
 }
 
 /** Where a binding is really declared: through imports of relative modules (and re-exports), to the declaring module. */
-export async function declarationOf(
+export function declarationOf(
   binding: Binding,
   module: ParsedModule,
-): Promise<{ binding: Binding; module: ParsedModule } | undefined> {
+): { binding: Binding; module: ParsedModule } | undefined {
   if (binding.kind !== 'import') return { binding, module };
   if (!isRelative(binding.source!) || binding.imported === '*') return undefined;
   const file = resolveRelative(binding.source!, module.file);
-  const target = file && (await loadModule(file));
+  const target = file && loadModule(file);
   if (!target) return undefined;
-  const exported = await resolveExport(target, binding.imported!);
+  const exported = resolveExport(target, binding.imported!);
   return exported && declarationOf(exported.binding, exported.module);
 }
 
 /** The binding a module exports under `name`, following `export { a as name }`, `export … from` and `export *`. */
-export async function resolveExport(
+export function resolveExport(
   module: ParsedModule,
   name: string,
   seen = new Set<string>(),
-): Promise<{ binding: Binding; module: ParsedModule } | undefined> {
+): { binding: Binding; module: ParsedModule } | undefined {
   if (seen.has(module.file)) return undefined;
   seen.add(module.file);
   const bindings = bindingsOf(module.program);
@@ -152,7 +150,7 @@ export async function resolveExport(
           const binding = bindings.get(local);
           return binding && { binding, module };
         }
-        const next = await relativeModule(statement.source.value, module);
+        const next = relativeModule(statement.source.value, module);
         return next && resolveExport(next, local, seen);
       }
     }
@@ -160,8 +158,8 @@ export async function resolveExport(
       starSources.push(statement.source.value);
   }
   for (const source of starSources) {
-    const next = await relativeModule(source, module);
-    const found = next && (await resolveExport(next, name, seen));
+    const next = relativeModule(source, module);
+    const found = next && resolveExport(next, name, seen);
     if (found) return found;
   }
   return undefined;
@@ -176,7 +174,7 @@ function bindingNames(pattern: AstNode): string[] {
   return pattern.type === 'Identifier' ? [pattern.name] : [...children(pattern)].flatMap(bindingNames);
 }
 
-async function relativeModule(specifier: string, from: ParsedModule): Promise<ParsedModule | undefined> {
+function relativeModule(specifier: string, from: ParsedModule): ParsedModule | undefined {
   if (!isRelative(specifier)) return undefined;
   const file = resolveRelative(specifier, from.file);
   return file ? loadModule(file) : undefined;

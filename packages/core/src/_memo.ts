@@ -30,7 +30,7 @@ export interface MemoOptions {
 }
 
 /** What is fixed for a memoized function once its source has been read. */
-interface Prepared {
+export interface Prepared {
   node: string;
   analysis: CodeAnalysis;
   staticEnvParts: Record<string, string>;
@@ -65,8 +65,10 @@ function warnOnce(backend: CacheBackend, error: unknown): void {
 
 /** The memoization engine behind one wrapped function. */
 export class Memo {
+  /** The analysis at the function's own dependencyDepth: what every plain call uses. */
   private prepared: Prepared | undefined;
-  private preparing: Promise<Prepared> | undefined;
+  /** Analyses by dependencyDepth (a Runner may ask for another), or the error the analysis found. */
+  private readonly analyses = new Map<number, Prepared | Error>();
   readonly backend: CacheBackend | undefined;
   readonly reads: boolean;
   readonly writes: boolean;
@@ -94,11 +96,17 @@ export class Memo {
   call(self: unknown, args: unknown[]): Promise<unknown> {
     const backend = this.backend;
     if (!backend) return invoke(this.fn, self, args);
-    const prepared = this.prepared;
-    if (!prepared) return this.prepare().then(() => this.call(self, args));
-    const key =
-      (prepared.inputs.plain && args.length === prepared.inputs.arity && this.knownKey(prepared, args)) ||
-      this.keyOf(prepared, self, args).key;
+    let key: string;
+    let prepared = this.prepared;
+    // A memoized function always returns a promise: analysis and hashing errors become rejections.
+    try {
+      prepared ??= this.prepare();
+      key =
+        (prepared.inputs.plain && args.length === prepared.inputs.arity && this.knownKey(prepared, args)) ||
+        this.keyOf(prepared, self, args).key;
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.reads && backend.peek) {
       const live = backend.peek(key);
       if (live !== undefined) return Promise.resolve(live.value);
@@ -107,7 +115,7 @@ export class Memo {
   }
 
   async signature(self: unknown, args: unknown[]): Promise<Signature> {
-    return this.signatureOf(await this.prepare(), self, args).signature;
+    return this.signatureOf(this.prepare(), self, args).signature;
   }
 
   /** The full signature of a call, with the values and labels that went into its inputs hash. */
@@ -127,19 +135,30 @@ export class Memo {
     return { signature, values, labels };
   }
 
-  /** Reads the function's source and environment once; later calls reuse the result. */
-  prepare(): Promise<Prepared> {
-    this.preparing ??= this.analyze().then((prepared) => {
-      this.prepared = prepared;
-      return prepared;
-    });
-    return this.preparing;
+  /**
+   * Reads the function's source and environment, once per `dependencyDepth`; later calls reuse
+   * the result. Throws what the analysis finds wrong (a captured variable, a bad `ignore`), every time.
+   */
+  prepare(dependencyDepth = this.options.dependencyDepth ?? 2): Prepared {
+    let prepared = this.analyses.get(dependencyDepth);
+    if (!prepared) {
+      try {
+        prepared = this.analyze(dependencyDepth);
+      } catch (error) {
+        prepared = error as Error;
+      }
+      this.analyses.set(dependencyDepth, prepared);
+      if (dependencyDepth === (this.options.dependencyDepth ?? 2) && !(prepared instanceof Error))
+        this.prepared = prepared;
+    }
+    if (prepared instanceof Error) throw prepared;
+    return prepared;
   }
 
-  private async analyze(): Promise<Prepared> {
+  private analyze(dependencyDepth: number): Prepared {
     const { options } = this;
-    const analysis = await analyzeCode(this.target, {
-      dependencyDepth: options.dependencyDepth ?? 2,
+    const analysis = analyzeCode(this.target, {
+      dependencyDepth,
       version: options.version,
       deps: options.deps,
     });
@@ -149,7 +168,7 @@ export class Memo {
     if (missing.length > 0) throw capturedError(node, missing, analysis);
 
     const inputs = planInputs(node, analysis, options, this.fn.length);
-    const { parts } = await staticEnv(analysis.packages);
+    const { parts } = staticEnv(analysis.packages);
     return { node, analysis, staticEnvParts: parts, inputs, keys: new Map(), envHashes: new Map() };
   }
 

@@ -65,16 +65,16 @@ export interface CodeTarget {
 const BUILTINS = new Set(builtinModules);
 
 /** Hashes the code of `target`: its normalized AST and everything it references, as the design brief defines. */
-export async function analyzeCode(target: CodeTarget, options: CodeOptions): Promise<CodeAnalysis> {
-  const call = target.callSite && (await findCall(target.callSite));
-  let located = call && (await functionAtCall(call.module, call.path, target.form));
+export function analyzeCode(target: CodeTarget, options: CodeOptions): CodeAnalysis {
+  const call = target.callSite && findCall(target.callSite);
+  let located = call && functionAtCall(call.module, call.path, target.form);
   const runtimeNode = parseRuntimeSource(target.fn);
   if (!located && call && runtimeNode) located = matchByShape(call.module, runtimeNode);
 
   const hasher = new CodeHasher(located?.module.file, options.dependencyDepth);
   let usesThis: boolean;
   if (located) {
-    usesThis = await hasher.addRoot('<self>', located);
+    usesThis = hasher.addRoot('<self>', located);
   } else if (runtimeNode) {
     usesThis = hasher.addRuntimeRoot('<self>', runtimeNode);
   } else {
@@ -86,9 +86,8 @@ export async function analyzeCode(target: CodeTarget, options: CodeOptions): Pro
   const depNodes = call ? optionAt(call.path, 'deps') : undefined;
   for (const [i, dep] of (options.deps ?? []).entries()) {
     const element = depNodes?.type === 'ArrayExpression' ? depNodes.elements[i] : undefined;
-    const depLocated =
-      element && (await resolveFunction(call!.module, [...call!.path, depNodes!, unwrap(element)]));
-    if (depLocated) await hasher.addRoot(`<deps[${i}]>`, depLocated);
+    const depLocated = element && resolveFunction(call!.module, [...call!.path, depNodes!, unwrap(element)]);
+    if (depLocated) hasher.addRoot(`<deps[${i}]>`, depLocated);
     else {
       const depNode = parseRuntimeSource(dep);
       if (depNode) hasher.addRuntimeRoot(`<deps[${i}]>`, depNode, false);
@@ -125,7 +124,7 @@ class CodeHasher {
   ) {}
 
   /** Hashes a located function and what it references; returns whether it reads `this`. */
-  async addRoot(label: string, located: LocatedFunction): Promise<boolean> {
+  addRoot(label: string, located: LocatedFunction): boolean {
     this.visited.add(located.node);
     this.parts.set(label, hash(normalize(located.node)));
     return this.addReferences(located.node, located.path, located.module, 0);
@@ -139,46 +138,36 @@ class CodeHasher {
     return usesThis;
   }
 
-  private async addReferences(
-    node: AstNode,
-    path: AstNode[],
-    module: ParsedModule,
-    depth: number,
-  ): Promise<boolean> {
+  private addReferences(node: AstNode, path: AstNode[], module: ParsedModule, depth: number): boolean {
     const { names, usesThis } = freeReferences(node);
     for (const name of [...names].sort()) {
       const found = lookup(name, path);
       if (!found) continue; // A global: Math, process, fetch, …
-      if (found.scopeIndex === 0) await this.addModuleBinding(found.binding, module, depth);
+      if (found.scopeIndex === 0) this.addModuleBinding(found.binding, module, depth);
       else if (showsItsValue(found.binding))
-        await this.addDeclaration(`${this.label(module)}${name}~local`, found.binding.node, module, depth);
+        this.addDeclaration(`${this.label(module)}${name}~local`, found.binding.node, module, depth);
       else this.captured.add(name);
     }
     return usesThis;
   }
 
-  private async addDeclaration(
-    label: string,
-    declaration: AstNode,
-    module: ParsedModule,
-    depth: number,
-  ): Promise<void> {
+  private addDeclaration(label: string, declaration: AstNode, module: ParsedModule, depth: number): void {
     if (this.visited.has(declaration)) return;
     this.visited.add(declaration);
     const kind =
       declaration.type === 'VariableDeclarator' ? `${this.declarationKind(declaration, module)} ` : '';
     this.parts.set(label, hash(kind + normalize(declaration)));
     const path = pathTo(module.program, declaration);
-    if (path) await this.addReferences(declaration, path, module, depth);
+    if (path) this.addReferences(declaration, path, module, depth);
   }
 
   private declarationKind(declarator: AstNode, module: ParsedModule): string {
     return pathTo(module.program, declarator)?.at(-2)?.kind ?? 'var';
   }
 
-  private async addModuleBinding(binding: Binding, module: ParsedModule, depth: number): Promise<void> {
+  private addModuleBinding(binding: Binding, module: ParsedModule, depth: number): void {
     if (binding.kind !== 'import') {
-      await this.addDeclaration(`${this.label(module)}${binding.name}`, binding.node, module, depth);
+      this.addDeclaration(`${this.label(module)}${binding.name}`, binding.node, module, depth);
       return;
     }
     const source = binding.source!;
@@ -195,16 +184,16 @@ class CodeHasher {
     }
     if (binding.imported === '*') {
       const file = resolveRelative(source, module.file);
-      const target = file ? await loadModule(file) : undefined;
+      const target = file ? loadModule(file) : undefined;
       this.parts.set(importLabel, hash(target ? normalize(target.program) : `unresolved:${source}`));
       return;
     }
-    const declared = await declarationOf(binding, module);
+    const declared = declarationOf(binding, module);
     if (!declared) {
       this.parts.set(importLabel, hash(`unresolved:${source}#${binding.imported}`));
       return;
     }
-    await this.addModuleBinding(declared.binding, declared.module, depth + 1);
+    this.addModuleBinding(declared.binding, declared.module, depth + 1);
   }
 
   /** Portable label prefix for a module: its path relative to the root function's module, with `/`. */

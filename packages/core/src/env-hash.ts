@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hash, hashParts } from './_hash.ts';
 
@@ -8,13 +8,13 @@ export interface StaticEnv {
   parts: Record<string, string>;
 }
 
-const versionCache = new Map<string, Promise<string>>();
+const versionCache = new Map<string, string>();
 
 /**
  * The installed version of `name` as seen from `fromFile`: the first `node_modules/<name>/package.json`
  * walking up from the file's directory, the way Node resolves it. `unresolved` when none is found.
  */
-export function packageVersion(name: string, fromFile: string): Promise<string> {
+export function packageVersion(name: string, fromFile: string): string {
   const cacheKey = `${dirname(fromFile)}\0${name}`;
   let version = versionCache.get(cacheKey);
   if (!version) {
@@ -24,10 +24,10 @@ export function packageVersion(name: string, fromFile: string): Promise<string> 
   return version;
 }
 
-async function findVersion(name: string, startDir: string): Promise<string> {
+function findVersion(name: string, startDir: string): string {
   for (let dir = startDir; ; dir = dirname(dir)) {
     try {
-      const manifest = JSON.parse(await readFile(join(dir, 'node_modules', name, 'package.json'), 'utf8'));
+      const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8'));
       return String(manifest.version ?? 'unversioned');
     } catch {
       // Not installed at this level; look one directory up.
@@ -37,14 +37,14 @@ async function findVersion(name: string, startDir: string): Promise<string> {
 }
 
 /** The static environment of code that imports `packages` (name → importing file). */
-export async function staticEnv(packages: ReadonlyMap<string, string>): Promise<StaticEnv> {
+export function staticEnv(packages: ReadonlyMap<string, string>): StaticEnv {
   const parts: Record<string, string> = {
     runtime: runtimeVersion(),
     platform: process.platform,
     arch: process.arch,
   };
   const names = [...packages.keys()].sort();
-  const versions = await Promise.all(names.map((name) => packageVersion(name, packages.get(name)!)));
+  const versions = names.map((name) => packageVersion(name, packages.get(name)!));
   names.forEach((name, i) => {
     parts[`npm:${name}`] = `${name}@${versions[i]}`;
   });
