@@ -100,6 +100,8 @@ export function resolveFunction(
 
 function functionValue(binding: Binding): AstNode | undefined {
   const node = binding.node;
+  // A `let` or `var` may have been reassigned since: its initializer is not necessarily its value.
+  if (binding.kind === 'let' || binding.kind === 'var') return undefined;
   if (node.type === 'FunctionDeclaration') return node;
   if (node.type === 'VariableDeclarator' && node.init) return unwrap(node.init);
   if (node.type === 'ExportDefaultDeclaration') return unwrap(node.declaration);

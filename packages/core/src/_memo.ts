@@ -1,9 +1,10 @@
 import { hash } from './_hash.ts';
 import { type InputPlan, inputValues, planInputs, primitivesText, sameArgs } from './_memo-inputs.ts';
+import { storeResult, warnOnce } from './_store.ts';
 import type { CacheBackend, NodeSignature } from './backend.ts';
 import { analyzeCode, type CodeAnalysis, type CodeTarget } from './code-hash.ts';
 import { envHash, envVarsText, staticEnv } from './env-hash.ts';
-import { CapturedVariableError } from './errors.ts';
+import { CapturedVariableError, ConfigError } from './errors.ts';
 import { encodeInputs, hashValue } from './hash-inputs.ts';
 import { MemoryCache } from './memory-cache.ts';
 import { decodeEntry, encodeEntry, MISS, type Serializer, v8Serializer } from './serializer.ts';
@@ -27,6 +28,21 @@ export interface MemoOptions {
   ttl?: number;
   retention?: 'all' | 'latest';
   dependencyDepth?: number;
+  map?: string;
+}
+
+/** How a Pipeline wires a memoized function as a node. */
+export interface NodeInfo {
+  /** The node's name, which is also the name of the value it produces (`output`). */
+  name: string;
+  /** The names of the values it takes, in parameter order. */
+  inputs: string[];
+  /** `positional`: `fn(a, b)`; `object`: a single destructured parameter, `fn({ a, b })`. */
+  style: 'positional' | 'object';
+  /** The input it maps over, caching each item (`map` option). */
+  map?: string;
+  /** Where the function was wrapped, for messages. */
+  location?: string;
 }
 
 /** What is fixed for a memoized function once its source has been read. */
@@ -49,19 +65,6 @@ export const defaultBackend = (): MemoryCache => (sharedMemory ??= new MemoryCac
 
 /** In-flight computations per backend and key: concurrent calls with one signature share one promise. */
 const inflight = new WeakMap<CacheBackend, Map<string, Promise<unknown>>>();
-
-const warned = new WeakSet<CacheBackend>();
-function warnOnce(backend: CacheBackend, error: unknown): void {
-  if (warned.has(backend)) return;
-  warned.add(backend);
-  const reason = error instanceof Error ? error.message : String(error);
-  process.emitWarning(
-    `memoflow: the ${backend.name} cache failed (${reason}); results are computed and returned, but not stored.`,
-    {
-      code: 'MEMOFLOW_BACKEND',
-    },
-  );
-}
 
 /** The memoization engine behind one wrapped function. */
 export class Memo {
@@ -133,6 +136,26 @@ export class Memo {
       envParts: env.envParts,
     };
     return { signature, values, labels };
+  }
+
+  /** The node this function is in a Pipeline: its name, its inputs, how it is called. */
+  nodeInfo(): NodeInfo {
+    const { node, analysis } = this.prepare();
+    const location = analysis.location;
+    const base = { name: node, map: this.options.map, location };
+    if (this.options.inputs) return { ...base, inputs: [...this.options.inputs], style: 'positional' };
+    const params = analysis.params;
+    if (params.length === 1 && params[0]!.properties) {
+      return { ...base, inputs: [...params[0]!.properties], style: 'object' };
+    }
+    for (const [i, param] of params.entries()) {
+      if (param.rest || param.properties || /^arg\d+$/.test(param.name)) {
+        throw new ConfigError(
+          `Node \`${node}\`${location ? ` (${location})` : ''} has a parameter a pipeline cannot wire by name: \`${param.name}\` at position ${i + 1}. Use named parameters, or a single destructured object \`({ a, b })\`, or give the node \`inputs: [...]\`.`,
+        );
+      }
+    }
+    return { ...base, inputs: params.map((p) => p.name), style: 'positional' };
   }
 
   /**
@@ -219,6 +242,11 @@ export class Memo {
     return { key, inputsHash: undefined, envText, values, labels };
   }
 
+  /** The env hash (and its parts) for the current values of the declared env vars. */
+  environment(prepared: Prepared): { envHash: string; envParts: Record<string, string> } {
+    return this.envFor(prepared, this.options.env ? envVarsText(this.options.env) : '');
+  }
+
   private envFor(prepared: Prepared, envText: string) {
     let env = prepared.envHashes.get(envText);
     if (!env) {
@@ -266,7 +294,7 @@ export class Memo {
     const started = performance.now();
     const value = await this.fn.apply(self, args);
     const computeMs = performance.now() - started;
-    if (this.writes) await this.store(prepared, backend, self, args, key, value, computeMs);
+    if (this.writes) await this.store(prepared, backend, self, args, value, computeMs);
     return value;
   }
 
@@ -275,20 +303,20 @@ export class Memo {
     backend: CacheBackend,
     self: unknown,
     args: unknown[],
-    key: string,
     value: unknown,
     computeMs: number,
   ): Promise<void> {
     // Serialization errors are the caller's to fix and propagate; storage errors only cost the cache.
     const bytes = encodeEntry(value, this.serializer, prepared.node);
-    try {
-      const previous = this.options.retention === 'latest' ? await backend.getMeta(prepared.node) : undefined;
-      await backend.setBlob(key, bytes, { node: prepared.node, computeMs, ttl: this.options.ttl, value });
-      await backend.setMeta(this.metaOf(prepared, self, args, bytes, computeMs));
-      if (previous && previous.key !== key) await backend.delete(previous.key);
-    } catch (error) {
-      warnOnce(backend, error);
-    }
+    const meta = this.metaOf(prepared, self, args, bytes, computeMs);
+    const info = {
+      node: prepared.node,
+      computeMs,
+      ttl: this.options.ttl,
+      value,
+      outputHash: meta.outputHash,
+    };
+    await storeResult(backend, bytes, info, meta, this.options.retention);
   }
 
   private metaOf(
@@ -320,7 +348,7 @@ function capturedError(node: string, names: string[], analysis: CodeAnalysis): C
   const captures = `captures: { ${names.join(', ')} }`;
   const where = analysis.location ? ` (${analysis.location})` : '';
   const message =
-    analysis.source === 'module'
+    analysis.source !== 'runtime'
       ? `Cannot memoize \`${node}\`${where}: it reads ${list}, bound in an enclosing function or block, so ${names.length > 1 ? 'their values are' : 'its value is'} not in the source and results for different values would be mixed up. Pass ${names.length > 1 ? 'them' : 'it'} to be hashed: \`func({ ${captures} }, …)\`.`
       : `Cannot memoize \`${node}\`${where}: its source file could not be read, so memoflow cannot tell what ${list} ${names.length > 1 ? 'are' : 'is'}. Pass ${names.length > 1 ? 'their values' : 'its value'} to be hashed: \`func({ ${captures} }, …)\`, or define the function in a module file.`;
   return new CapturedVariableError(node, names, message);

@@ -26,6 +26,8 @@ export interface NodeSignature {
   envParts?: Record<string, string>;
   /** Hash of each argument (by parameter name) that went into `inputsHash`. */
   inputParts?: Record<string, string>;
+  /** Output hash of each upstream node (by name) that went into `depsHash`. */
+  depsParts?: Record<string, string>;
 }
 
 /** What the caller knows about a blob when it stores it. */
@@ -41,6 +43,8 @@ export interface EntryInfo {
    * `peek()`, skipping deserialization on a hit; persistent backends ignore it.
    */
   value?: unknown;
+  /** The content hash of the bytes, when the caller computed it; in-process backends hand it back from `peek()`. */
+  outputHash?: string;
 }
 
 /** One stored entry, as listed by `entries()` and `info()`. */
@@ -102,6 +106,12 @@ export interface PruneResult {
 /** A live value an in-process backend kept next to its bytes. */
 export interface LiveEntry {
   value: unknown;
+  /** The content hash of the bytes, if it was given when storing. */
+  outputHash?: string;
+  /** The stored compute time, if it was given when storing. */
+  computeMs?: number;
+  /** The stored bytes, if the backend keeps them. */
+  bytes?: Uint8Array;
 }
 
 export interface CacheBackend {

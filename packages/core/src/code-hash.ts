@@ -42,8 +42,12 @@ export interface CodeAnalysis {
   usesThis: boolean;
   /** The name the function is declared or assigned under, where the source shows one. */
   declaredName?: string;
-  /** `module`: read from its file; `runtime`: from `toString()`, when no source file could be found. */
-  source: 'module' | 'runtime';
+  /**
+   * How the function's source was found: `call-site`: the func() call names it (directly, or a
+   * `const`/function declaration or import it names); `shape`: the one function of the call site's
+   * module with the same normalized AST; `runtime`: `toString()` alone, when no source file was found.
+   */
+  source: 'call-site' | 'shape' | 'runtime';
   /** Where the function's source is, for messages. */
   location?: string;
 }
@@ -64,10 +68,30 @@ export interface CodeTarget {
 
 const BUILTINS = new Set(builtinModules);
 
-/** Hashes the code of `target`: its normalized AST and everything it references, as the design brief defines. */
+const analyses = new Map<string, CodeAnalysis>();
+
+/**
+ * Hashes the code of `target`: its normalized AST and everything it references, as the design
+ * brief defines. Functions wrapped at the same call site (nodes made in a loop) share one
+ * analysis, since it depends only on the call site and the options.
+ */
 export function analyzeCode(target: CodeTarget, options: CodeOptions): CodeAnalysis {
+  const site = target.callSite;
+  if (!site || options.deps?.length) return analyze(target, options);
+  const cacheKey = `${site.file}:${site.line}:${site.column}:${target.form}:${options.dependencyDepth}:${typeof options.version}:${options.version}`;
+  let analysis = analyses.get(cacheKey);
+  if (!analysis) {
+    analysis = analyze(target, options);
+    // Only a call site that names its function statically wraps the same function every time.
+    if (analysis.source === 'call-site') analyses.set(cacheKey, analysis);
+  }
+  return analysis;
+}
+
+function analyze(target: CodeTarget, options: CodeOptions): CodeAnalysis {
   const call = target.callSite && findCall(target.callSite);
   let located = call && functionAtCall(call.module, call.path, target.form);
+  const fromCallSite = located !== undefined;
   const runtimeNode = parseRuntimeSource(target.fn);
   if (!located && call && runtimeNode) located = matchByShape(call.module, runtimeNode);
 
@@ -107,7 +131,7 @@ export function analyzeCode(target: CodeTarget, options: CodeOptions): CodeAnaly
     captured: [...hasher.captured].sort(),
     usesThis,
     declaredName: (call && declaredName(call.path, target.form)) ?? located?.node.id?.name,
-    source: located ? 'module' : 'runtime',
+    source: fromCallSite ? 'call-site' : located ? 'shape' : 'runtime',
     location: target.callSite && `${target.callSite.file}:${target.callSite.line}`,
   };
 }

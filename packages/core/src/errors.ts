@@ -82,12 +82,49 @@ export class ConfigError extends MemoflowError {
 
 /** A memoized function or pipeline node threw; the user's error is the `cause`. */
 export class NodeFailedError extends MemoflowError {
+  /** The run's report, when a Runner run failed: what finished, what failed, what was skipped. */
+  report?: import('./report.ts').RunReport;
+
   constructor(
     readonly node: string,
     message: string,
     options?: ErrorOptions,
   ) {
     super('NODE_FAILED', message, options);
+  }
+}
+
+/** A pipeline's nodes depend on each other in a circle. */
+export class CycleError extends MemoflowError {
+  constructor(
+    /** The nodes of the cycle in order; the first is repeated at the end: `['a', 'b', 'a']`. */
+    readonly cycle: readonly string[],
+    message: string,
+  ) {
+    super('CYCLE', message);
+  }
+}
+
+/** Two nodes of a pipeline produce the same output name. */
+export class DuplicateOutputError extends MemoflowError {
+  constructor(
+    readonly output: string,
+    /** The nodes producing it (their function names or source locations). */
+    readonly nodes: readonly string[],
+    message: string,
+  ) {
+    super('DUPLICATE_OUTPUT', message);
+  }
+}
+
+/** A run lacks external inputs some of the nodes it must run need. */
+export class MissingInputError extends MemoflowError {
+  constructor(
+    /** Each missing input name → the nodes that need it. */
+    readonly missing: Readonly<Record<string, readonly string[]>>,
+    message: string,
+  ) {
+    super('MISSING_INPUT', message);
   }
 }
 

@@ -16,8 +16,11 @@ export {
   BackendError,
   CapturedVariableError,
   ConfigError,
+  CycleError,
+  DuplicateOutputError,
   MemoflowError,
   type MemoflowErrorCode,
+  MissingInputError,
   NodeFailedError,
   SerializationError,
   UnhashableInputError,
@@ -25,6 +28,21 @@ export {
 export { type CacheMode, type FuncOptions, func, type Memoized } from './func.ts';
 export { HASH_PROTOCOL, hashValue } from './hash-inputs.ts';
 export { MemoryCache, type MemoryCacheOptions } from './memory-cache.ts';
+export { Pipeline, type PipelineNode } from './pipeline.ts';
+export {
+  type MissReason,
+  type NodeReport,
+  type NodeStatus,
+  RunReport,
+  type RunReportData,
+} from './report.ts';
+export {
+  Runner,
+  type RunnerCacheOptions,
+  type RunnerOptions,
+  type RunOptions,
+  type RunResult,
+} from './runner.ts';
 export {
   assertRoundTrips,
   decodeEntry,

@@ -267,6 +267,7 @@ class MemoryEntry implements LiveEntry {
   readonly live: boolean;
   readonly node: string;
   readonly computeMs: number | undefined;
+  readonly outputHash: string | undefined;
   hits = 0;
   lastAccess: number;
   newer: MemoryEntry | undefined = undefined;
@@ -285,6 +286,7 @@ class MemoryEntry implements LiveEntry {
     this.value = info.value;
     this.node = info.node;
     this.computeMs = info.computeMs;
+    this.outputHash = info.outputHash;
     this.lastAccess = createdAt;
   }
 }

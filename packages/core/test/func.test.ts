@@ -390,6 +390,32 @@ describe('captured variables', () => {
   });
 });
 
+function addOne(x: number) {
+  return x + 1;
+}
+function addTwo(x: number) {
+  return x + 2;
+}
+
+describe('locating the source', () => {
+  test('different functions wrapped at one call site each get their own code hash', async () => {
+    const [one, two] = [addOne, addTwo].map((fn) => func({ cache: new MemoryCache() }, fn));
+    const [a, b] = [await one!.signature(1), await two!.signature(1)];
+    expect(a.codeHash).not.toBe(b.codeHash);
+    expect(await one!(1)).toBe(2);
+    expect(await two!(1)).toBe(3);
+  });
+
+  test('a reassigned `let` is not taken for its initializer', async () => {
+    let impl = (x: number) => x * 10;
+    impl = (x: number) => x * 20;
+    const viaLet = func({ cache: new MemoryCache() }, impl);
+    const direct = func({ cache: new MemoryCache() }, (x: number) => x * 20);
+    expect((await viaLet.signature(1)).codeHash).toBe((await direct.signature(1)).codeHash);
+    expect(await viaLet(1)).toBe(20);
+  });
+});
+
 describe('methods', () => {
   test('`this` is hashed when the method reads it: instances with different fields do not share', async () => {
     class Scaler {

@@ -1,0 +1,152 @@
+import { explainMiss } from './_explain.ts';
+import { hash, hashParts } from './_hash.ts';
+import type { MapItem, NodeRun } from './_run-node.ts';
+import { warnOnce } from './_store.ts';
+import { quote } from './errors.ts';
+import { decodeEntry, encodeEntry, MISS } from './serializer.ts';
+import { composeKey } from './signature.ts';
+
+/** The items of the input a mapped node maps over; anything but an array fails the node. */
+export function itemsOf(run: NodeRun): unknown[] {
+  const name = run.node.map!;
+  const producer = run.upstream.get(name);
+  const items = producer ? producer.outputValue() : run.context.inputs[name];
+  if (!Array.isArray(items)) {
+    throw run.failure(
+      new TypeError(
+        `it maps over \`${name}\`, which is ${quote(items)}, not an array. Give it an array, or drop the \`map\` option.`,
+      ),
+    );
+  }
+  return items;
+}
+
+/** Calls a mapped node's function on every item, bounded by the run's limit, keeping the items' order. */
+export function computeItems(run: NodeRun, items: unknown[]): Promise<unknown[]> {
+  const name = run.node.map!;
+  return Promise.all(items.map((item, i) => run.context.limit(() => invokeItem(run, name, item, i))));
+}
+
+function invokeItem(run: NodeRun, name: string, item: unknown, index: number): Promise<unknown> {
+  return run.invoke(run.args({ [name]: item })).catch((error) => {
+    throw run.failure(error.cause ?? error, ` on item ${index} of \`${name}\``);
+  });
+}
+
+/**
+ * Runs a node mapped over an array, caching each item on its own: an item is keyed by its
+ * content (never its position), so adding one item computes one, and reordering computes none.
+ * Lookups are batched: in-process backends answer synchronously, the rest in one `getMany`.
+ */
+export async function runPerItem(run: NodeRun): Promise<void> {
+  const backend = run.backend!;
+  const name = run.node.map!;
+  const items = itemsOf(run);
+  const keys = items.map((value) => run.keyOf({ name, value } satisfies MapItem));
+  const values: unknown[] = new Array(items.length);
+  const hashes: string[] = new Array(items.length);
+  const missing: number[] = [];
+  let savedMs = 0;
+  let bytesRead = 0;
+
+  const pending: number[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const live = run.reads ? backend.peek?.(keys[i]!.key) : undefined;
+    if (live && live.outputHash !== undefined) {
+      values[i] = live.value;
+      hashes[i] = live.outputHash;
+      savedMs += live.computeMs ?? 0;
+      bytesRead += live.bytes?.length ?? 0;
+    } else pending.push(i);
+  }
+  if (pending.length > 0 && run.reads) {
+    const found = await backend
+      .getMany(pending.map((i) => keys[i]!.key))
+      .catch(() => pending.map(() => undefined));
+    pending.forEach((i, j) => {
+      const bytes = found[j];
+      const value = bytes ? decodeEntry(bytes, run.memo.serializer) : MISS;
+      if (bytes && value !== MISS) {
+        values[i] = value;
+        hashes[i] = hash(bytes);
+        bytesRead += bytes.length;
+      } else missing.push(i);
+    });
+  } else missing.push(...pending);
+
+  const nodeParts = nodeSignature(
+    run,
+    keys.map((k) => k.inputsHash),
+  );
+  if (missing.length > 0) {
+    const previous = await backend.getMeta(run.name).catch(() => undefined);
+    const explained = run.reads
+      ? explainMiss(previous, nodeParts)
+      : { reason: 'recompute' as const, changed: [] };
+    run.report.reason = explained.reason;
+    if (explained.changed.length > 0) run.report.changed = explained.changed;
+  }
+  const started = performance.now();
+  await Promise.all(
+    missing.map((i) =>
+      run.context.limit(async () => {
+        const itemStarted = performance.now();
+        const value = await invokeItem(run, name, items[i], i);
+        values[i] = value;
+        hashes[i] = run.writes
+          ? await storeItem(run, keys[i]!.key, value, performance.now() - itemStarted)
+          : hash(encodeEntry(value, run.memo.serializer, run.name));
+      }),
+    ),
+  );
+  const outputHash = hashParts(['memoflow/map', ...hashes]);
+  run.setOutput(values, outputHash);
+  Object.assign(run.report, {
+    status: missing.length > 0 ? 'miss' : 'hit',
+    key: nodeParts.key,
+    items: { total: items.length, hits: items.length - missing.length, misses: missing.length },
+    bytesRead,
+    savedMs,
+  });
+  if (missing.length > 0) {
+    run.report.computeMs = performance.now() - started;
+    if (run.writes) {
+      const meta = {
+        node: run.name,
+        ...nodeParts,
+        outputHash,
+        timestamp: Date.now(),
+        computeMs: run.report.computeMs,
+      };
+      await backend.setMeta(meta).catch((error) => warnOnce(backend, error));
+    }
+  }
+}
+
+/** Stores one item's result under its own key; the node's meta is written once, for the whole node. */
+async function storeItem(run: NodeRun, key: string, value: unknown, computeMs: number): Promise<string> {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeEntry(value, run.memo.serializer, run.name);
+  } catch (error) {
+    throw run.failure(error);
+  }
+  const outputHash = hash(bytes);
+  const info = { node: run.name, computeMs, ttl: run.node.fn.options.ttl, value, outputHash };
+  await run.backend!.setBlob(key, bytes, info).catch((error) => warnOnce(run.backend!, error));
+  run.report.bytesWritten += bytes.length;
+  return outputHash;
+}
+
+/** The node-level signature of a mapped node: its items' input hashes, in order, stand for the mapped input. */
+function nodeSignature(run: NodeRun, itemInputsHashes: string[]) {
+  const whole = run.signature();
+  const itemsHash = hashParts(['memoflow/items', ...itemInputsHashes]);
+  const inputsHash = hashParts([whole.inputsHash, itemsHash]);
+  return {
+    ...whole,
+    key: composeKey(whole.codeHash, whole.envHash, inputsHash, whole.depsHash),
+    inputsHash,
+    inputParts: { ...whole.inputParts, [run.node.map!]: itemsHash },
+  };
+}
