@@ -81,17 +81,17 @@ export class NodeRun {
 
   /** The arguments to call the node's function with, from upstream values and external inputs. */
   args(overrides?: Record<string, unknown>): unknown[] {
-    const valueOf = (name: string) => {
+    const inputValue = (name: string) => {
       if (overrides && name in overrides) return overrides[name];
       const producer = this.upstream.get(name);
       return producer ? producer.outputValue() : this.context.inputs[name];
     };
     if (this.node.style === 'object') {
       const object: Record<string, unknown> = {};
-      for (const name of this.node.inputs) object[name] = valueOf(name);
+      for (const name of this.node.inputs) object[name] = inputValue(name);
       return [object];
     }
-    return this.node.inputs.map(valueOf);
+    return this.node.inputs.map(inputValue);
   }
 
   /**
