@@ -55,6 +55,8 @@ export interface Prepared {
   keys: Map<string, string>;
   /** env var text → env hash. */
   envHashes: Map<string, { envHash: string; envParts: Record<string, string> }>;
+  /** The key of this node's last pipeline run, and exactly what it was derived from. */
+  lastRunKey?: { envHash: string; inputsText: string; deps: string[]; key: string };
 }
 
 const KEY_MEMO_LIMIT = 10_000;
@@ -244,7 +246,7 @@ export class Memo {
 
   /** The env hash (and its parts) for the current values of the declared env vars. */
   environment(prepared: Prepared): { envHash: string; envParts: Record<string, string> } {
-    return this.envFor(prepared, this.options.env ? envVarsText(this.options.env) : '');
+    return this.envFor(prepared, this.options.env?.length ? envVarsText(this.options.env) : '');
   }
 
   private envFor(prepared: Prepared, envText: string) {

@@ -9,7 +9,7 @@ import { composeKey } from './signature.ts';
 /** The items of the input a mapped node maps over; anything but an array fails the node. */
 export function itemsOf(run: NodeRun): unknown[] {
   const name = run.node.map!;
-  const producer = run.upstream.get(name);
+  const producer = run.producerOf(name);
   const items = producer ? producer.outputValue() : run.context.inputs[name];
   if (!Array.isArray(items)) {
     throw run.failure(
@@ -42,7 +42,7 @@ export async function runPerItem(run: NodeRun): Promise<void> {
   const backend = run.backend!;
   const name = run.node.map!;
   const items = itemsOf(run);
-  const keys = items.map((value) => run.keyOf({ name, value } satisfies MapItem));
+  const keys = items.map((value) => run.itemKey({ name, value } satisfies MapItem));
   const values: unknown[] = new Array(items.length);
   const hashes: string[] = new Array(items.length);
   const missing: number[] = [];
@@ -74,11 +74,15 @@ export async function runPerItem(run: NodeRun): Promise<void> {
     });
   } else missing.push(...pending);
 
-  const nodeParts = nodeSignature(
-    run,
-    keys.map((k) => k.inputsHash),
-  );
-  if (missing.length > 0) {
+  // The node-level signature explains a miss and is recorded as meta: all hits need neither.
+  const nodeParts =
+    missing.length > 0
+      ? nodeSignature(
+          run,
+          keys.map((k) => k.inputs.digest()),
+        )
+      : undefined;
+  if (nodeParts) {
     const previous = await backend.getMeta(run.name).catch(() => undefined);
     const explained = run.reads
       ? explainMiss(previous, nodeParts)
@@ -103,12 +107,12 @@ export async function runPerItem(run: NodeRun): Promise<void> {
   run.setOutput(values, outputHash);
   Object.assign(run.report, {
     status: missing.length > 0 ? 'miss' : 'hit',
-    key: nodeParts.key,
+    key: nodeParts?.key,
     items: { total: items.length, hits: items.length - missing.length, misses: missing.length },
     bytesRead,
     savedMs,
   });
-  if (missing.length > 0) {
+  if (nodeParts) {
     run.report.computeMs = performance.now() - started;
     if (run.writes) {
       const meta = {

@@ -2,11 +2,12 @@ import type { LimitFunction } from 'p-limit';
 import { explainMiss, type SignatureParts } from './_explain.ts';
 import { hash } from './_hash.ts';
 import { defaultBackend, type Memo, type Prepared } from './_memo.ts';
+import type { NodeWiring } from './_run-wiring.ts';
 import { storeResult } from './_store.ts';
 import type { CacheBackend, NodeSignature } from './backend.ts';
 import { NodeFailedError } from './errors.ts';
 import { MEMO } from './func.ts';
-import { encodeInputs, hashValue } from './hash-inputs.ts';
+import { encodeInputs, hashValue, type InputEncoding } from './hash-inputs.ts';
 import type { PipelineNode } from './pipeline.ts';
 import type { NodeReport } from './report.ts';
 import { decodeEntry, encodeEntry, MISS } from './serializer.ts';
@@ -33,6 +34,9 @@ export interface NodeSignatureParts extends SignatureParts {
   depsParts: Record<string, string>;
 }
 
+/** The inputs of a node that takes nothing but upstream outputs: always the same empty encoding. */
+const NO_INPUTS = { values: [] as unknown[], labels: [] as string[], encoding: encodeInputs('', [], []) };
+
 /** One item of a mapped input: the input's name and the item. */
 export interface MapItem {
   name: string;
@@ -43,11 +47,8 @@ export interface MapItem {
 export class NodeRun {
   readonly memo: Memo;
   readonly prepared: Prepared;
-  /** Input name → the run of the node producing it (external inputs are absent). */
-  readonly upstream = new Map<string, NodeRun>();
-  readonly children: NodeRun[] = [];
   /** Upstream nodes not finished yet. */
-  waiting = 0;
+  waiting: number;
   readonly backend: CacheBackend | undefined;
   readonly reads: boolean;
   readonly writes: boolean;
@@ -61,7 +62,12 @@ export class NodeRun {
   constructor(
     readonly node: PipelineNode,
     readonly context: RunContext,
+    /** How the node is fed, by plan position. */
+    readonly wiring: NodeWiring,
+    /** Every node run of this run, by plan position (filled in plan order: producers first). */
+    private readonly runs: readonly NodeRun[],
   ) {
+    this.waiting = wiring.upstreamCount;
     this.memo = (node.fn as any)[MEMO] as Memo;
     this.prepared = this.memo.prepare(node.fn.options.dependencyDepth ?? context.dependencyDepth);
     this.report = { node: node.name, status: 'skipped', bytesRead: 0, bytesWritten: 0 };
@@ -83,7 +89,7 @@ export class NodeRun {
   args(overrides?: Record<string, unknown>): unknown[] {
     const inputValue = (name: string) => {
       if (overrides && name in overrides) return overrides[name];
-      const producer = this.upstream.get(name);
+      const producer = this.producerOf(name);
       return producer ? producer.outputValue() : this.context.inputs[name];
     };
     if (this.node.style === 'object') {
@@ -100,50 +106,103 @@ export class NodeRun {
    * With `item`, the mapped input is replaced by one item: a per-item signature.
    */
   signature(item?: MapItem): NodeSignatureParts {
-    const base = this.base();
-    const { values, labels, inputsHash } = this.inputsOf(item);
+    const { values, labels, encoding } = this.inputsOf(item);
     const inputParts: Record<string, string> = {};
     labels.forEach((label, i) => {
       inputParts[label] = hashValue(values[i], this.name, label);
     });
-    const key = composeKey(base.codeHash, base.envHash, inputsHash, base.depsHash);
-    return { ...base, key, inputsHash, inputParts };
-  }
-
-  /** Only the key (and inputs hash): what a lookup needs, without the per-input hashes meta keeps. */
-  keyOf(item?: MapItem): { key: string; inputsHash: string } {
-    const base = this.base();
-    const { inputsHash } = this.inputsOf(item);
-    return { key: composeKey(base.codeHash, base.envHash, inputsHash, base.depsHash), inputsHash };
-  }
-
-  private baseParts: Omit<NodeSignatureParts, 'key' | 'inputsHash' | 'inputParts'> | undefined;
-
-  /** The parts shared by every key of this node in this run (the mapped input is not among its deps). */
-  private base() {
-    if (this.baseParts) return this.baseParts;
+    const { envHash, envParts } = this.environment();
+    const { codeHash, codeParts } = this.prepared.analysis;
     const depsParts: Record<string, string> = {};
-    for (const name of this.hashedInputs()) {
-      const producer = this.upstream.get(name);
-      if (producer && !(this.perItem && name === this.node.map)) depsParts[name] = producer.outputHashOf();
+    const hashes = this.depsHashes();
+    this.depsNames().forEach((name, i) => {
+      depsParts[name] = hashes[i]!;
+    });
+    const inputsHash = encoding.digest();
+    const depsHash = this.depsHash();
+    const key = composeKey(codeHash, envHash, inputsHash, depsHash);
+    return { key, codeHash, codeParts, envHash, envParts, inputsHash, inputParts, depsHash, depsParts };
+  }
+
+  /**
+   * Only the key: what a lookup needs. A node remembers the key of its last run with the exact
+   * env hash, upstream output hashes and input encoding it derives from; a repeated run compares
+   * those (usually the very same strings) and computes no digest at all.
+   */
+  key(): string {
+    const { encoding } = this.inputsOf(undefined);
+    const { envHash } = this.environment();
+    const text = encoding.text;
+    const last = this.prepared.lastRunKey;
+    if (
+      text !== undefined &&
+      last &&
+      last.envHash === envHash &&
+      last.inputsText === text &&
+      sameStrings(last.deps, this.depsHashes())
+    ) {
+      return last.key;
     }
-    const environment = this.context.envHash
+    const key = composeKey(this.prepared.analysis.codeHash, envHash, encoding.digest(), this.depsHash());
+    if (text !== undefined)
+      this.prepared.lastRunKey = { envHash, inputsText: text, deps: this.depsHashes(), key };
+    return key;
+  }
+
+  /** The key of one item of a mapped node, and its inputs (whose digest explains a miss). */
+  itemKey(item: MapItem): { key: string; inputs: InputEncoding } {
+    const { encoding } = this.inputsOf(item);
+    const key = composeKey(
+      this.prepared.analysis.codeHash,
+      this.environment().envHash,
+      encoding.digest(),
+      this.depsHash(),
+    );
+    return { key, inputs: encoding };
+  }
+
+  private cachedEnvironment: { envHash: string; envParts: Record<string, string> } | undefined;
+  private cachedDepsHashes: string[] | undefined;
+  private cachedDepsHash: string | undefined;
+
+  private environment() {
+    this.cachedEnvironment ??= this.context.envHash
       ? { envHash: this.context.envHash, envParts: { envHash: this.context.envHash } }
       : this.memo.environment(this.prepared);
-    const { codeHash, codeParts } = this.prepared.analysis;
-    this.baseParts = { codeHash, codeParts, ...environment, depsHash: depsHashOf(depsParts), depsParts };
-    return this.baseParts;
+    return this.cachedEnvironment;
   }
 
-  private hashedInputs(): string[] {
-    const ignored = this.node.fn.options.ignore;
-    return ignored ? this.node.inputs.filter((name) => !ignored.includes(name)) : this.node.inputs;
+  /** The hashed inputs that upstream nodes produce (the mapped one excluded when items are keyed by content). */
+  private depsNames(): string[] {
+    return this.perItem ? this.wiring.depsPerItem : this.wiring.deps;
+  }
+
+  private depsHashes(): string[] {
+    if (!this.cachedDepsHashes) {
+      const names = this.depsNames();
+      const hashes: string[] = new Array(names.length);
+      for (let i = 0; i < names.length; i++) hashes[i] = this.producerOf(names[i]!)!.outputHashOf();
+      this.cachedDepsHashes = hashes;
+    }
+    return this.cachedDepsHashes;
+  }
+
+  private depsHash(): string {
+    if (this.cachedDepsHash === undefined) {
+      const hashes = this.depsHashes();
+      this.cachedDepsHash = depsHashOf(
+        Object.fromEntries(this.depsNames().map((name, i) => [name, hashes[i]!])),
+      );
+    }
+    return this.cachedDepsHash;
   }
 
   /** The values the inputs hash covers: external inputs (or the `key` function's result), the item, captures. */
   private inputsOf(item: MapItem | undefined) {
     const { options } = this.node.fn;
-    let labels = this.hashedInputs().filter((name) => !this.upstream.has(name) && name !== item?.name);
+    const names = this.externalNames(item !== undefined);
+    if (names.length === 0 && !item && !options.key && !options.captures) return NO_INPUTS;
+    let labels = [...names];
     let values: unknown[] = labels.map((name) => this.context.inputs[name]);
     if (options.key) {
       values = [options.key(...this.args(item && { [item.name]: item.value }))];
@@ -158,7 +217,18 @@ export class NodeRun {
       labels.push('captures');
     }
     const paths = labels.map((label) => `inputs.${label}`);
-    return { values, labels, inputsHash: encodeInputs(this.name, values, labels, paths).digest() };
+    return { values, labels, encoding: encodeInputs(this.name, values, labels, paths) };
+  }
+
+  /** The hashed inputs the run's inputs provide (not upstream nodes); per item, the mapped one is left out. */
+  private externalNames(perItem: boolean): string[] {
+    return perItem ? this.wiring.externalPerItem : this.wiring.external;
+  }
+
+  /** The run producing input `name`, or undefined for an external input. */
+  producerOf(name: string): NodeRun | undefined {
+    const position = this.wiring.producers[this.node.inputs.indexOf(name)];
+    return position === undefined || position === -1 ? undefined : this.runs[position];
   }
 
   /** Looks the key up synchronously in an in-process backend: true when it hit. */
@@ -185,7 +255,11 @@ export class NodeRun {
   }
 
   private hit(key: string, bytes: number, computeMs: number | undefined): void {
-    Object.assign(this.report, { status: 'hit', key, bytesRead: bytes, savedMs: computeMs });
+    const report = this.report;
+    report.status = 'hit';
+    report.key = key;
+    report.bytesRead = bytes;
+    report.savedMs = computeMs;
   }
 
   /** Computes the node (bounded by the run's limit), stores the result, and explains the miss. */
@@ -268,4 +342,10 @@ export class NodeRun {
     this.outputHash ??= hash(encodeEntry(this.outputValue(), this.memo.serializer, this.name));
     return this.outputHash;
   }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -1,8 +1,9 @@
 import { createProgress, type Progress } from './_progress.ts';
 import { computeItems, itemsOf, runPerItem } from './_run-map.ts';
 import { NodeRun, type RunContext } from './_run-node.ts';
+import { wiringOf } from './_run-wiring.ts';
 import { ConfigError, MissingInputError, NodeFailedError } from './errors.ts';
-import type { Pipeline } from './pipeline.ts';
+import type { Pipeline, PipelineNode } from './pipeline.ts';
 import { RunReport } from './report.ts';
 
 /** What one `runner.run()` call needs beyond the pipeline and its inputs. */
@@ -26,7 +27,8 @@ export interface RunResult<Outputs = Record<string, unknown>> {
  * by the context's limit), and reports every node.
  */
 export class Run {
-  private readonly runs: NodeRun[];
+  private readonly plan: readonly PipelineNode[];
+  private readonly runs: readonly NodeRun[];
   private readonly ready: NodeRun[] = [];
   private readyHead = 0;
   private draining = false;
@@ -48,21 +50,13 @@ export class Run {
       );
     }
     const plan = pipeline.plan(settings.outputs);
+    this.plan = plan;
     const missing = pipeline.missingInputs(plan, new Set(Object.keys(context.inputs)));
     if (missing) throw missingInputs(missing);
-    const byName = new Map<string, NodeRun>();
-    this.runs = plan.map((node) => {
-      const run = new NodeRun(node, context);
-      byName.set(node.name, run);
-      for (const input of node.inputs) {
-        const producer = byName.get(input);
-        if (!producer) continue;
-        run.upstream.set(input, producer);
-        producer.children.push(run);
-        run.waiting++;
-      }
-      return run;
-    });
+    const wiring = wiringOf(plan);
+    const runs: NodeRun[] = new Array(plan.length);
+    for (let i = 0; i < plan.length; i++) runs[i] = new NodeRun(plan[i]!, context, wiring[i]!, runs);
+    this.runs = runs;
     this.progress = createProgress({ total: this.runs.length, enabled: settings.progress });
   }
 
@@ -129,12 +123,12 @@ export class Run {
   /** A cached node of an in-process backend hits without leaving this turn. */
   private tryPeek(run: NodeRun): boolean {
     if (!run.backend?.peek || run.node.map !== undefined) return false;
-    return run.peek(run.keyOf().key);
+    return run.peek(run.key());
   }
 
   private async runAsync(run: NodeRun): Promise<void> {
     if (run.perItem) return runPerItem(run);
-    if (run.backend && (await run.lookup(run.keyOf().key))) return;
+    if (run.backend && (await run.lookup(run.key()))) return;
     const signature = run.backend ? run.signature() : undefined;
     if (run.node.map === undefined) return run.compute(signature);
     // A mapped node cached whole (perItemCaching off) or not at all.
@@ -153,7 +147,10 @@ export class Run {
 
   private finished(run: NodeRun): void {
     this.progress.finished(run.name, run.report.status);
-    for (const child of run.children) if (--child.waiting === 0) this.ready.push(child);
+    for (const position of run.wiring.children) {
+      const child = this.runs[position]!;
+      if (--child.waiting === 0) this.ready.push(child);
+    }
   }
 
   private fail(run: NodeRun, error: unknown): void {
@@ -177,15 +174,16 @@ export class Run {
   }
 
   private outputs(): Record<string, unknown> {
-    const names = this.settings.outputs ?? this.pipeline.outputs;
-    const byName = new Map(this.runs.map((run) => [run.name, run]));
-    return Object.fromEntries(names.map((name) => [name, byName.get(name)!.outputValue()]));
+    const wanted = new Set(this.settings.outputs ?? this.pipeline.finalOutputs);
+    const outputs: Record<string, unknown> = {};
+    for (const run of this.runs) if (wanted.has(run.name)) outputs[run.name] = run.outputValue();
+    return outputs;
   }
 
   private report(): RunReport {
     const report = new RunReport({
       nodes: this.runs.map((run) => run.report),
-      edges: this.pipeline.edges(this.runs.map((run) => run.node)),
+      edges: this.pipeline.edges(this.plan),
       backend: this.settings.context.backend?.name ?? 'none',
       startedAt: this.startedAt,
       durationMs: Date.now() - this.startedAt,

@@ -34,6 +34,8 @@ export class Pipeline {
   readonly inputs: readonly string[];
   /** Every output name (= node name), in topological order. */
   readonly outputs: readonly string[];
+  /** The outputs no node takes: the pipeline's results, what a run returns by default. */
+  readonly finalOutputs: readonly string[];
   /** The nodes as listed (pipelines flattened, repeats dropped): the graph's numbering. */
   readonly #listed: readonly PipelineNode[];
   /** Output name → listed index of its node. */
@@ -42,6 +44,10 @@ export class Pipeline {
   readonly #predecessors: readonly (readonly number[])[];
   /** Topological position → listed index. */
   readonly #order: readonly number[];
+  /** Plans by requested outputs, and edges by plan: a pipeline never changes, so neither do they. */
+  readonly #plans = new Map<string, readonly PipelineNode[]>();
+  readonly #edges = new WeakMap<readonly PipelineNode[], [string, string][]>();
+  readonly #external = new WeakMap<readonly PipelineNode[], [string, string[]][]>();
 
   /**
    * @param nodes Memoized functions (from `func()`) and pipelines, whose nodes are all included.
@@ -83,6 +89,8 @@ export class Pipeline {
     this.#order = sorted.order;
     this.nodes = Object.freeze(sorted.order.map((i) => listed[i]!));
     this.outputs = Object.freeze(this.nodes.map((node) => node.name));
+    const consumed = new Set(this.nodes.flatMap((node) => node.inputs));
+    this.finalOutputs = Object.freeze(this.outputs.filter((name) => !consumed.has(name)));
     this.inputs = Object.freeze([...external].sort());
   }
 
@@ -97,8 +105,11 @@ export class Pipeline {
    * nothing else — in topological order. All nodes when `outputs` is omitted.
    * @throws ConfigError when a name is not an output of this pipeline, listing the outputs.
    */
-  plan(outputs?: readonly string[]): PipelineNode[] {
-    if (outputs === undefined) return [...this.nodes];
+  plan(outputs?: readonly string[]): readonly PipelineNode[] {
+    if (outputs === undefined) return this.nodes;
+    const cacheKey = outputs.join('\0');
+    const cached = this.#plans.get(cacheKey);
+    if (cached) return cached;
     const targets: number[] = [];
     const unknown: string[] = [];
     for (const name of outputs) {
@@ -110,6 +121,8 @@ export class Pipeline {
     const needed = ancestors(this.#predecessors, targets);
     const plan: PipelineNode[] = [];
     for (const index of this.#order) if (needed[index] === 1) plan.push(this.#listed[index]!);
+    Object.freeze(plan);
+    this.#plans.set(cacheKey, plan);
     return plan;
   }
 
@@ -124,18 +137,29 @@ export class Pipeline {
     nodes: readonly PipelineNode[],
     provided: ReadonlySet<string>,
   ): Record<string, string[]> | undefined {
+    const missing: [string, string[]][] = [];
+    for (const [input, needing] of this.#externalInputsOf(nodes))
+      if (!provided.has(input)) missing.push([input, needing]);
+    return missing.length === 0 ? undefined : Object.fromEntries(missing);
+  }
+
+  /** The inputs `nodes` take that none of them produces → the nodes needing each, sorted; once per plan. */
+  #externalInputsOf(nodes: readonly PipelineNode[]): [string, string[]][] {
+    let external = this.#external.get(nodes);
+    if (external) return external;
     const produced = new Set(nodes.map((node) => node.name));
-    const missing = new Map<string, string[]>();
+    const needing = new Map<string, string[]>();
     for (const node of nodes) {
       for (const input of new Set(node.inputs)) {
-        if (produced.has(input) || provided.has(input)) continue;
-        const needing = missing.get(input);
-        if (!needing) missing.set(input, [node.name]);
-        else if (needing.at(-1) !== node.name) needing.push(node.name);
+        if (produced.has(input)) continue;
+        const list = needing.get(input);
+        if (!list) needing.set(input, [node.name]);
+        else if (list.at(-1) !== node.name) list.push(node.name);
       }
     }
-    if (missing.size === 0) return undefined;
-    return Object.fromEntries([...missing].sort(([a], [b]) => compareNames(a, b)));
+    external = [...needing].sort(([a], [b]) => compareNames(a, b));
+    this.#external.set(nodes, external);
+    return external;
   }
 
   /**
@@ -143,6 +167,15 @@ export class Pipeline {
    * from, both among `nodes` (default: all), ordered by the downstream node's place in `nodes`.
    */
   edges(nodes: readonly PipelineNode[] = this.nodes): [string, string][] {
+    let edges = this.#edges.get(nodes);
+    if (!edges) {
+      edges = this.#edgesOf(nodes);
+      this.#edges.set(nodes, edges);
+    }
+    return edges;
+  }
+
+  #edgesOf(nodes: readonly PipelineNode[]): [string, string][] {
     const edges: [string, string][] = [];
     if (nodes === this.nodes) {
       for (const index of this.#order) {

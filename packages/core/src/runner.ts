@@ -35,7 +35,7 @@ export interface RunnerOptions {
 }
 
 export interface RunOptions {
-  /** The outputs to produce; only the nodes they need run. @default every output of the pipeline */
+  /** The outputs to produce and return; only the nodes they need run. @default the pipeline's final outputs (those no node takes) */
   outputs?: readonly string[];
   /** Stops scheduling new nodes and rejects with the signal's reason; running nodes finish and are stored. */
   signal?: AbortSignal;

@@ -102,8 +102,20 @@ describe('plan', () => {
   const pipeline = new Pipeline([labelled, summary, score, clean, load]);
 
   test('without outputs it is every node in topological order', () => {
-    expect(pipeline.plan()).toEqual(pipeline.nodes);
-    expect(pipeline.plan()).not.toBe(pipeline.nodes);
+    expect(pipeline.plan()).toBe(pipeline.nodes);
+  });
+
+  test('plans are computed once per set of outputs, and frozen', () => {
+    const plan = pipeline.plan(['clean']);
+    expect(pipeline.plan(['clean'])).toBe(plan);
+    expect(Object.isFrozen(plan)).toBe(true);
+  });
+
+  test('the final outputs are those no node takes', () => {
+    expect(pipeline.finalOutputs).toEqual(
+      pipeline.outputs.filter((name) => !pipeline.nodes.some((n) => n.inputs.includes(name))),
+    );
+    expect(pipeline.finalOutputs.length).toBeGreaterThan(0);
   });
 
   test('it holds only the ancestors of the requested outputs, in topological order', () => {
