@@ -1,3 +1,4 @@
+import { mermaidText } from './_pipeline-render.ts';
 import { formatBytes, formatDuration, itemCounts, STATUS_ORDER, summarySentence } from './_report-text.ts';
 import type { NodeReport, NodeStatus, RunReportData } from './report.ts';
 
@@ -65,7 +66,7 @@ export function renderMermaid(report: RunReportData): string {
     if (id === undefined) {
       id = `n${ids.size}`;
       ids.set(name, id);
-      lines.push(`  ${id}["${escapeMermaid(label)}"]`);
+      lines.push(`  ${id}["${mermaidText(label)}"]`);
     }
     return id;
   };
@@ -117,14 +118,6 @@ function escapeInline(text: string): string {
 
 // Inside a quoted Mermaid label `"` ends the label and `<`, `>` are read as HTML; Mermaid's
 // entity codes stand in for them, and `#` is encoded first so a name cannot forge an entity.
-function escapeMermaid(text: string): string {
-  return text
-    .replace(/#/g, '#35;')
-    .replace(/"/g, '#quot;')
-    .replace(/</g, '#lt;')
-    .replace(/>/g, '#gt;')
-    .replace(/\r?\n/g, ' ');
-}
 
 function longestBacktickRun(text: string): number {
   let longest = 0;

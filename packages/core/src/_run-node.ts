@@ -6,7 +6,7 @@ import type { NodeWiring } from './_run-wiring.ts';
 import { storeResult } from './_store.ts';
 import type { CacheBackend, NodeSignature } from './backend.ts';
 import { NodeFailedError } from './errors.ts';
-import { MEMO } from './func.ts';
+import { memoOf } from './func.ts';
 import { encodeInputs, hashValue, type InputEncoding } from './hash-inputs.ts';
 import type { PipelineNode } from './pipeline.ts';
 import type { NodeReport } from './report.ts';
@@ -68,7 +68,7 @@ export class NodeRun {
     private readonly runs: readonly NodeRun[],
   ) {
     this.waiting = wiring.upstreamCount;
-    this.memo = (node.fn as any)[MEMO] as Memo;
+    this.memo = memoOf(node.fn);
     this.prepared = this.memo.prepare(node.fn.options.dependencyDepth ?? context.dependencyDepth);
     this.report = { node: node.name, status: 'skipped', bytesRead: 0, bytesWritten: 0 };
     // A node's own `cache` option wins over the runner's.

@@ -78,6 +78,11 @@ export type Memoized<F extends (...args: any[]) => any> = ((
 /** The engine behind a memoized function, for the Runner. */
 export const MEMO: unique symbol = Symbol('memoflow.memo') as any;
 
+/** The engine of a memoized function. */
+export function memoOf(fn: Memoized<(...args: any[]) => any>): Memo {
+  return (fn as unknown as { [MEMO]: Memo })[MEMO];
+}
+
 const OPTION_NAMES = new Set([
   'output',
   'inputs',

@@ -1,16 +1,15 @@
 import { ancestors, topologicalOrder } from './_graph.ts';
-import type { Memo, NodeInfo } from './_memo.ts';
-import { ConfigError, CycleError, DuplicateOutputError, quote } from './errors.ts';
-import { MEMO, type Memoized } from './func.ts';
+import type { NodeInfo } from './_memo.ts';
+import { cycleError, duplicateError, mapError, unknownOutputsError } from './_pipeline-errors.ts';
+import { renderDot, renderMermaid } from './_pipeline-render.ts';
+import { ConfigError, quote } from './errors.ts';
+import { MEMO, type Memoized, memoOf } from './func.ts';
 
 /** A node of a Pipeline: how a memoized function is wired, and the function itself. */
 export interface PipelineNode extends NodeInfo {
   /** The memoized function. */
   fn: Memoized<(...args: any[]) => any>;
 }
-
-/** How many names an error message lists before it says how many more there are. */
-const LISTED_NAMES = 20;
 
 /**
  * A DAG of memoized functions, wired by name: a node takes, for each of its parameters, the
@@ -117,7 +116,7 @@ export class Pipeline {
       if (index === undefined) unknown.push(name);
       else targets.push(index);
     }
-    if (unknown.length > 0) throw this.#unknownOutputsError(unknown);
+    if (unknown.length > 0) throw unknownOutputsError(unknown, this.inputs, this.outputs);
     const needed = ancestors(this.#predecessors, targets);
     const plan: PipelineNode[] = [];
     for (const index of this.#order) if (needed[index] === 1) plan.push(this.#listed[index]!);
@@ -205,16 +204,7 @@ export class Pipeline {
    * //   i0 --> n0
    */
   toMermaid(): string {
-    const inputIds = new Map(this.inputs.map((name, i) => [name, `i${i}`]));
-    const nodeIds = new Map(this.outputs.map((name, position) => [name, `n${position}`]));
-    const idOf = (name: string) => (inputIds.get(name) ?? nodeIds.get(name))!;
-    const lines = ['flowchart LR'];
-    for (const [name, id] of inputIds) lines.push(`  ${id}(["${mermaidText(name)}"])`);
-    for (const [position, node] of this.nodes.entries()) {
-      lines.push(`  n${position}["${mermaidText(node.name)}${node.map === undefined ? '' : '[]'}"]`);
-    }
-    for (const [from, to] of this.#allEdges()) lines.push(`  ${idOf(from)} --> ${idOf(to)}`);
-    return `${lines.join('\n')}\n`;
+    return renderMermaid(this.nodes, this.inputs);
   }
 
   /**
@@ -222,36 +212,7 @@ export class Pipeline {
    * a node mapped over an input drawn as a stack (`box3d`) labelled `name[]`. Names are quoted.
    */
   toDot(): string {
-    const lines = ['digraph memoflow {', '  rankdir=LR;', '  node [shape=box];'];
-    for (const name of this.inputs) lines.push(`  ${dotText(name)} [shape=ellipse, style=dashed];`);
-    for (const node of this.nodes) {
-      lines.push(
-        node.map === undefined
-          ? `  ${dotText(node.name)};`
-          : `  ${dotText(node.name)} [label=${dotText(`${node.name}[]`)}, shape=box3d];`,
-      );
-    }
-    for (const [from, to] of this.#allEdges()) lines.push(`  ${dotText(from)} -> ${dotText(to)};`);
-    lines.push('}');
-    return `${lines.join('\n')}\n`;
-  }
-
-  /** Edges from external inputs and from nodes, by consumer in topological order. */
-  #allEdges(): [string, string][] {
-    const edges: [string, string][] = [];
-    for (const node of this.nodes) {
-      for (const input of new Set(node.inputs)) edges.push([input, node.name]);
-    }
-    return edges;
-  }
-
-  #unknownOutputsError(unknown: string[]): ConfigError {
-    const inputs = new Set(this.inputs);
-    const names = unknown.map((name) => `\`${name}\`${inputs.has(name) ? ' (an input, not an output)' : ''}`);
-    const known = this.outputs.length === 0 ? 'it has none' : `they are ${listNames(this.outputs)}`;
-    return new ConfigError(
-      `Unknown output${unknown.length > 1 ? 's' : ''} ${names.join(', ')}: ask for outputs this pipeline produces; ${known}.`,
-    );
+    return renderDot(this.nodes, this.inputs);
   }
 }
 
@@ -281,10 +242,6 @@ function collectNodes(entries: readonly unknown[]): PipelineNode[] {
   return nodes;
 }
 
-function memoOf(fn: Memoized<(...args: any[]) => any>): Memo {
-  return (fn as unknown as { [MEMO]: Memo })[MEMO];
-}
-
 function toNode(fn: Memoized<(...args: any[]) => any>): PipelineNode {
   const { name, inputs, style, map, location } = memoOf(fn).nodeInfo();
   const node: PipelineNode = { name, inputs: Object.freeze(inputs) as string[], style, fn };
@@ -294,96 +251,6 @@ function toNode(fn: Memoized<(...args: any[]) => any>): PipelineNode {
   return Object.freeze(node);
 }
 
-function duplicateError(first: PipelineNode, second: PipelineNode): DuplicateOutputError {
-  // Both nodes have the same name, so they are told apart by the names they were declared under.
-  const nodes = [first, second].map((node) => withLocation(declaredName(node.fn) ?? node.name, node));
-  const [a, b] = [first, second].map((node) =>
-    withLocation(`\`${declaredName(node.fn) ?? node.name}\``, node),
-  );
-  return new DuplicateOutputError(
-    first.name,
-    nodes,
-    `Two nodes produce \`${first.name}\`: ${a} and ${b}. Each output name must have one producer: give one of them another name with the \`output\` option, e.g. \`func({ output: '${first.name}2' }, fn)\`.`,
-  );
-}
-
-function mapError(node: PipelineNode): ConfigError {
-  const inputs = node.inputs.length === 0 ? 'it takes none' : `it takes ${listNames(node.inputs)}`;
-  return new ConfigError(
-    `Node ${describe(node)} maps over \`${node.map}\`, which is not one of its inputs (${inputs}): set \`map\` to the name of the array input to map over.`,
-  );
-}
-
-function cycleError(cycle: PipelineNode[]): CycleError {
-  const names = cycle.map((node) => node.name);
-  // A cycle through thousands of nodes is spelled by its ends, so the message stays readable.
-  const spelled =
-    names.length > 2 * LISTED_NAMES
-      ? [
-          ...names.slice(0, LISTED_NAMES),
-          `… (${names.length - 2 * LISTED_NAMES} more)`,
-          ...names.slice(-LISTED_NAMES),
-        ].join(' → ')
-      : names.join(' → ');
-  const located = cycle
-    .slice(0, Math.min(cycle.length - 1, LISTED_NAMES))
-    .filter((node) => node.location !== undefined)
-    .map((node) => `\`${node.name}\` at ${shortLocation(node.location!)}`);
-  if (cycle.length - 1 > LISTED_NAMES) located.push('…');
-  const how =
-    cycle.length === 2
-      ? `\`${names[0]}\` takes its own output`
-      : 'each node takes the output of the one before it';
-  return new CycleError(
-    names,
-    `Pipeline has a cycle: ${spelled} (${how}${located.length > 0 ? `; ${located.join(', ')}` : ''}). A node cannot take its own output, directly or through other nodes: rename an input or an output to break the cycle.`,
-  );
-}
-
-/** A node for messages: its name in backticks, and where it was wrapped. */
-function describe(node: PipelineNode): string {
-  return withLocation(`\`${node.name}\``, node);
-}
-
-function withLocation(label: string, node: PipelineNode): string {
-  return node.location === undefined ? label : `${label} (${shortLocation(node.location)})`;
-}
-
-/** The name the function was declared or assigned under (`const load = func(…)` → `load`), if any. */
-function declaredName(fn: Memoized<(...args: any[]) => any>): string | undefined {
-  try {
-    return memoOf(fn).prepare().analysis.declaredName ?? (fn.name || undefined);
-  } catch {
-    return fn.name || undefined;
-  }
-}
-
-function shortLocation(location: string): string {
-  const cwd = `${process.cwd()}/`;
-  return location.startsWith(cwd) ? location.slice(cwd.length) : location;
-}
-
-function listNames(names: readonly string[]): string {
-  const shown = names.slice(0, LISTED_NAMES).map((name) => `\`${name}\``);
-  if (names.length > LISTED_NAMES) shown.push(`and ${names.length - LISTED_NAMES} more`);
-  return shown.join(', ');
-}
-
 function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * Mermaid label text: entity codes for what would end the quoted label, start an entity, turn on
- * markdown or read as HTML; line breaks as spaces.
- */
-function mermaidText(name: string): string {
-  return name.replace(/[#"`<>&]|[\r\n]/g, (char) =>
-    char === '\r' || char === '\n' ? ' ' : `#${char.charCodeAt(0)};`,
-  );
-}
-
-/** A DOT quoted string; a line break becomes DOT's own `\n`. */
-function dotText(name: string): string {
-  return `"${name.replace(/["\\]/g, '\\$&').replace(/\r?\n|\r/g, '\\n')}"`;
 }

@@ -245,7 +245,7 @@ describe('RunReport.toMermaid()', () => {
       edges: [['a"]-->x<b>#1', 'end']],
     });
     const lines = report.toMermaid().split('\n');
-    expect(lines).toContain('  n0["a#quot;]--#gt;x#lt;b#gt;#35;1 ✓ hit"]');
+    expect(lines).toContain('  n0["a#34;]--#62;x#60;b#62;#35;1 ✓ hit"]');
     expect(lines).toContain('  n1["end ↻ miss"]');
     expect(lines).toContain('  n0 --> n1');
   });
