@@ -1,42 +1,45 @@
 /**
- * memoflow quickstart: memoize a slow function on disk.
+ * memoflow quickstart: a three-node pipeline, cached on disk.
  *
- * Run it twice. The first run computes; the second is served from `.memoflow/` in the working
- * directory (or `$MEMOFLOW_CACHE_DIR`), because the function's code, environment and arguments are unchanged. Edit `score`
- * or `WEIGHTS` below and run again: only the calls whose code changed are recomputed.
+ *     path ──▶ text ──▶ words ──▶ stats
+ *
+ * Nodes are wired by name: `words` takes a parameter called `text`, so it gets the output of the
+ * node named `text`. Run this twice: the first run computes every node; the second is served from
+ * `.memoflow/` (or `$MEMOFLOW_CACHE_DIR`) by a new process. Then edit `stats` and run again: only
+ * `stats` recomputes, because only its code changed, and the report says so.
  */
-import { DiskCache, func } from '@memoflow/core';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DiskCache, func, Pipeline, Runner } from '@memoflow/core';
 
-const cache = new DiskCache();
+/** Keyed by the file's contents, not its path: edit poem.txt and everything after it recomputes. */
+const text = func({ output: 'text', key: (path: string) => readFileSync(path, 'utf8') }, (path: string) =>
+  readFileSync(path, 'utf8'),
+);
 
-const WEIGHTS = { length: 2, vowels: 3 };
-
-function vowels(word: string): number {
-  return word.match(/[aeiou]/g)?.length ?? 0;
-}
-
-/** Pretend this is expensive: a model call, a big query, a build step. */
-export const score = func({ cache }, async (word: string): Promise<number> => {
+/** Pretend this is expensive: a tokenizer, a model call, a big query. */
+const words = func({ output: 'words' }, async (text: string) => {
   await new Promise((resolve) => setTimeout(resolve, 300));
-  return word.length * WEIGHTS.length + vowels(word) * WEIGHTS.vowels;
+  return text.toLowerCase().match(/[a-z]+(?:'[a-z]+)?/g) ?? [];
 });
 
-let hits = 0;
-for (const word of ['memo', 'flow', 'signature']) {
-  // The signature says where the result is stored, without running anything.
-  const { key } = await score.signature(word);
-  const hit = await cache.has(key);
-  if (hit) hits++;
-  const started = performance.now();
-  const value = await score(word);
-  const ms = performance.now() - started;
-  console.log(
-    `score(${JSON.stringify(word)}) = ${value}  ${hit ? 'hit ' : 'miss'}  ${ms.toFixed(1)} ms  key ${key.slice(0, 12)}…`,
-  );
-}
-console.log(`\n${hits}/3 from cache.`);
+const stats = func({ output: 'stats' }, (words: string[]) => {
+  const counts = new Map<string, number>();
+  for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
+  const top = [...counts].sort(([a, m], [b, n]) => n - m || a.localeCompare(b)).slice(0, 3);
+  return { words: words.length, distinct: counts.size, top: top.map(([word, n]) => `${word} ×${n}`) };
+});
+
+const pipeline = new Pipeline([text, words, stats]);
+const runner = new Runner({ cache: { backend: new DiskCache() } });
+const path = fileURLToPath(new URL('poem.txt', import.meta.url));
+const { outputs, report } = await runner.run(pipeline, { path });
+
+const { words: count, distinct, top } = outputs.stats as Awaited<ReturnType<typeof stats>>;
+console.log(`poem.txt: ${count} words, ${distinct} distinct; most used: ${top.join(', ')}\n`);
+console.log(report.toText());
 console.log(
-  hits === 3
-    ? 'Edit score() or WEIGHTS and run again to see only what changed recompute.'
-    : 'Run again: every call will be a hit.',
+  report.nodes.every((node) => node.status === 'hit')
+    ? '\nEdit the `stats` function in index.ts and run again: only `stats` recomputes, and the report says why.'
+    : '\nRun it again: every node is a hit.',
 );

@@ -6,13 +6,15 @@ import type { PipelineNode } from './pipeline.ts';
  */
 export function renderMermaid(nodes: readonly PipelineNode[], inputs: readonly string[]): string {
   const ids = new Map<string, string>();
-  inputs.forEach((name, i) => ids.set(name, `i${i}`));
-  nodes.forEach((node, i) => ids.set(node.name, `n${i}`));
   const lines = ['flowchart LR'];
-  inputs.forEach((name, i) => lines.push(`  i${i}(["${mermaidText(name)}"])`));
-  nodes.forEach((node, i) =>
-    lines.push(`  n${i}["${mermaidText(node.name)}${node.map === undefined ? '' : '[]'}"]`),
-  );
+  for (const [i, name] of inputs.entries()) {
+    ids.set(name, `i${i}`);
+    lines.push(`  i${i}(["${mermaidText(name)}"])`);
+  }
+  for (const [i, node] of nodes.entries()) {
+    ids.set(node.name, `n${i}`);
+    lines.push(`  n${i}["${mermaidText(node.name)}${node.map === undefined ? '' : '[]'}"]`);
+  }
   for (const [from, to] of inputEdges(nodes)) lines.push(`  ${ids.get(from)} --> ${ids.get(to)}`);
   return `${lines.join('\n')}\n`;
 }
