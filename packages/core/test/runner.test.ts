@@ -332,6 +332,22 @@ describe('what the user sees', () => {
     expect(lines[1]).toBe('[CACHE] rows: ✓ HIT | clean: ✓ HIT | total: ✓ HIT\n');
   });
 
+  test('with `progress: true`, a long run draws a live progress line on stderr and clears it', async () => {
+    const writes: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    const slow = func({ output: 'slowStep' }, async (seed: number) => {
+      await busy(250);
+      return seed;
+    });
+    await new Runner({ progress: true, cache: { enabled: false } }).run(new Pipeline([slow]), { seed: 1 });
+    vi.restoreAllMocks();
+    expect(writes.some((chunk) => /memoflow ▸ 0\/1 nodes.*running slowStep/.test(chunk))).toBe(true);
+    expect(writes.at(-1)).toBe('\r\x1b[K');
+  });
+
   test('without a TTY, nothing but the verbose line is written', async () => {
     const writes = vi.spyOn(process.stderr, 'write');
     await new Runner({ cache: { backend: new MemoryCache() } }).run(basic, { size: 3, threshold: 1 });
