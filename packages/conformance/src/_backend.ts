@@ -1,10 +1,19 @@
 /** What every concern shares: a fresh backend per test, random keys and node names. */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach } from 'vitest';
 import type { CacheBackend, EntryInfo, EntryRecord } from '../../core/src/backend.ts';
 
 /** Makes a fresh, empty backend whose storage no other test uses (its own directory, database or key prefix). */
 export type BackendFactory = () => CacheBackend | Promise<CacheBackend>;
+
+/** The limits a bounded backend is made with; a limit not given is not enforced. */
+export interface BackendLimits {
+  maxEntries?: number;
+  maxBytes?: number;
+}
+
+/** Makes a fresh, empty backend like `BackendFactory`, enforcing `limits` on every write. */
+export type BoundedBackendFactory = (limits: BackendLimits) => CacheBackend | Promise<CacheBackend>;
 
 /** Registers hooks that create a backend before each test of the enclosing `describe` and clear and close it after. */
 export function useBackend(create: BackendFactory): { backend: () => CacheBackend } {
@@ -23,6 +32,32 @@ export function useBackend(create: BackendFactory): { backend: () => CacheBacken
     backend: () => {
       if (current === undefined) throw new Error('The backend is only available inside a test.');
       return current;
+    },
+  };
+}
+
+/**
+ * Registers a hook that clears and closes, after each test, every backend the test made with
+ * `open`: for tests that need backends made differently (bounded ones, several at once).
+ */
+export function useBackends(): {
+  open: (made: CacheBackend | Promise<CacheBackend>) => Promise<CacheBackend>;
+} {
+  const opened: CacheBackend[] = [];
+  afterEach(async () => {
+    for (const backend of opened.splice(0)) {
+      try {
+        await backend.clear();
+      } finally {
+        await backend.close();
+      }
+    }
+  });
+  return {
+    open: async (made) => {
+      const backend = await made;
+      opened.push(backend);
+      return backend;
     },
   };
 }
@@ -49,6 +84,9 @@ export function sameBytes(actual: Uint8Array | undefined, expected: Uint8Array):
     ) === 0
   );
 }
+
+/** The sha256 of bytes, as core computes an entry's `outputHash`. */
+export const outputHashOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 export async function collect(iterable: AsyncIterable<EntryRecord>): Promise<EntryRecord[]> {
   const records: EntryRecord[] = [];

@@ -4,13 +4,16 @@ import {
   bytesOf,
   collect,
   info,
+  outputHashOf,
+  randomBytesOf,
   randomKey,
   randomNode,
+  sameBytes,
   sleep,
   useBackend,
 } from './_backend.ts';
 
-/** info(), clear() and prune(): what `memoflow cache info | clear | prune` run on. */
+/** info(), delete(), clear(), prune() and verify(): what `memoflow cache info | clear | prune | verify` run on. */
 export function managementTests(create: BackendFactory): void {
   describe('management', () => {
     const { backend } = useBackend(create);
@@ -90,6 +93,46 @@ export function managementTests(create: BackendFactory): void {
       expect((await backend().info()).nodes[a]?.entries ?? 0).toBe(0);
     });
 
+    test('delete() takes the entry out of info() totals and its node', async () => {
+      const node = randomNode();
+      const [kept, deleted] = [randomKey(), randomKey()];
+      await backend().setBlob(kept, new Uint8Array(30), info(node));
+      await backend().setBlob(deleted, new Uint8Array(70), info(node));
+      expect(await backend().delete(deleted)).toBe(true);
+      const totals = await backend().info();
+      expect(totals).toMatchObject({ entries: 1, bytes: 30 });
+      expect(totals.nodes[node]).toMatchObject({ entries: 1, bytes: 30 });
+      expect(await backend().delete(deleted)).toBe(false);
+    });
+
+    test('a key stored again under another node belongs to that node only', async () => {
+      const key = randomKey();
+      const [first, second] = [randomNode(), randomNode()];
+      await backend().setBlob(key, new Uint8Array(10), info(first));
+      await backend().setBlob(key, new Uint8Array(20), info(second));
+      expect(await collect(backend().entries({ node: first }))).toEqual([]);
+      expect((await collect(backend().entries({ node: second }))).map((record) => record.key)).toEqual([key]);
+      const totals = await backend().info();
+      expect(totals.nodes[first]?.entries ?? 0).toBe(0);
+      expect(totals.nodes[second]).toMatchObject({ entries: 1, bytes: 20 });
+      await backend().clear({ node: first });
+      expect(await backend().has(key)).toBe(true);
+    });
+
+    test('clear({ node }) leaves every entry of the other nodes listed and counted', async () => {
+      const [a, b] = [randomNode(), randomNode()];
+      const bKeys = [randomKey(), randomKey(), randomKey()];
+      for (let i = 0; i < 3; i++) await backend().setBlob(randomKey(), new Uint8Array(5), info(a));
+      for (const key of bKeys) await backend().setBlob(key, bytesOf(key), info(b));
+      await backend().clear({ node: a });
+      expect((await collect(backend().entries())).map((record) => record.key).sort()).toEqual(
+        [...bKeys].sort(),
+      );
+      const totals = await backend().info();
+      expect(totals).toMatchObject({ entries: 3, bytes: 3 * 64 });
+      for (const key of bKeys) expect(sameBytes(await backend().getBlob(key), bytesOf(key))).toBe(true);
+    });
+
     test('prune({ maxEntries }) removes the least recently used first', async () => {
       const keys = await storeSpacedOut(backend, 3, 10);
       await backend().getBlob(keys[0]!);
@@ -141,6 +184,53 @@ export function managementTests(create: BackendFactory): void {
 
     test('prune() with a negative limit is refused with a CONFIG error', async () => {
       await expect(backend().prune({ maxEntries: -1 })).rejects.toMatchObject({ code: 'CONFIG' });
+    });
+
+    test('verify() of an empty backend checks nothing and is ok', async () => {
+      expect(await backend().verify()).toEqual({
+        checked: 0,
+        blobs: 0,
+        corrupt: [],
+        missing: [],
+        orphans: 0,
+        ok: true,
+      });
+    });
+
+    test('verify() of a healthy backend checks every entry, removes none and is ok', async () => {
+      const node = randomNode();
+      const stored = new Map<string, Uint8Array>();
+      for (const length of [0, 1, 100, 10_000, 100_000]) {
+        const key = randomKey();
+        const value = randomBytesOf(length);
+        stored.set(key, value);
+        await backend().setBlob(key, value, info(node, { outputHash: outputHashOf(value) }));
+      }
+      const report = await backend().verify();
+      expect(report).toEqual({ checked: 5, blobs: 5, corrupt: [], missing: [], orphans: 0, ok: true });
+      expect((await backend().info()).entries).toBe(5);
+      for (const [key, value] of stored) expect(sameBytes(await backend().getBlob(key), value)).toBe(true);
+      expect((await backend().verify()).ok).toBe(true);
+    });
+
+    test('verify() finds nothing wrong after delete(), clear({ node }) and prune() of entries sharing a value', async () => {
+      const [a, b] = [randomNode(), randomNode()];
+      const shared = bytesOf('the same value under many keys');
+      const withHash = (node: string, value: Uint8Array) => info(node, { outputHash: outputHashOf(value) });
+      const [aKey, bKey, bOther, bLast] = [randomKey(), randomKey(), randomKey(), randomKey()];
+      await backend().setBlob(aKey, shared, withHash(a, shared));
+      await backend().setBlob(bKey, shared, withHash(b, shared));
+      await backend().setBlob(bOther, bytesOf('other'), withHash(b, bytesOf('other')));
+      await backend().setBlob(bLast, shared, withHash(b, shared));
+      await backend().clear({ node: a });
+      expect(sameBytes(await backend().getBlob(bKey), shared)).toBe(true);
+      await backend().delete(bKey);
+      await sleep(15);
+      expect(sameBytes(await backend().getBlob(bLast), shared)).toBe(true);
+      await backend().prune({ maxEntries: 1 });
+      const report = await backend().verify();
+      expect(report).toMatchObject({ checked: 1, corrupt: [], missing: [], orphans: 0, ok: true });
+      expect(sameBytes(await backend().getBlob(bLast), shared)).toBe(true);
     });
   });
 }

@@ -103,6 +103,22 @@ export interface PruneResult {
   bytes: number;
 }
 
+/** What `verify()` found, and removed. */
+export interface VerifyReport {
+  /** Entries checked. */
+  checked: number;
+  /** Distinct blob files re-hashed. */
+  blobs: number;
+  /** Keys of entries removed because their blob was damaged (wrong hash, length or checksum). */
+  corrupt: string[];
+  /** Keys of entries removed because their blob file was gone. */
+  missing: string[];
+  /** Blob files no entry referenced, removed. */
+  orphans: number;
+  /** Whether everything was intact. */
+  ok: boolean;
+}
+
 /** A live value an in-process backend kept next to its bytes. */
 export interface LiveEntry {
   value: unknown;
@@ -120,7 +136,10 @@ export interface CacheBackend {
   /** The last signature recorded for a node, or undefined. */
   getMeta(node: string): Promise<NodeSignature | undefined>;
   setMeta(sig: NodeSignature): Promise<void>;
-  /** The stored bytes; a miss (absent, expired, corrupt) is undefined, never a throw. */
+  /**
+   * The stored bytes, owned by the caller (a backend that keeps bytes in memory returns a copy):
+   * a decoded value may be a view into them. A miss (absent, expired, corrupt) is undefined, never a throw.
+   */
   getBlob(key: string): Promise<Uint8Array | undefined>;
   setBlob(key: string, value: Uint8Array, info: EntryInfo): Promise<void>;
   /** One lookup for many keys, in order: how a pipeline asks for its frontier. */
@@ -134,6 +153,8 @@ export interface CacheBackend {
   prune(options: PruneOptions): Promise<PruneResult>;
   /** Removes every entry (and meta), or one node's only. */
   clear(options?: { node?: string }): Promise<void>;
+  /** Re-checks every entry (re-hashing its stored bytes); removes and reports bad ones. */
+  verify(): Promise<VerifyReport>;
   /** Releases handles and connections; the backend is not used afterwards. */
   close(): Promise<void>;
   /**

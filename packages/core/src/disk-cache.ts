@@ -1,31 +1,23 @@
 /**
- * The embedded persistent backend: one checksummed file per entry under a directory, written
- * atomically, safe for several processes at once. node:fs only.
+ * The embedded persistent backend: content-addressed blob files and an LMDB index, bounded,
+ * crash-safe and safe for many processes at once.
  */
 import fs from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { AccessLog } from './_disk-access.ts';
-import { encodeHeader, isExpired } from './_disk-entry-file.ts';
-import {
-  isAbsent,
-  removeDirectory,
-  removeFile,
-  removeIfUnchanged,
-  removeOlderThan,
-  tempPathIn,
-  withDirectory,
-  writeNewFile,
-} from './_disk-fs.ts';
+import { join, resolve } from 'node:path';
+import { turnNow } from './_clock.ts';
+import { blobPath, readBlob, removeBlob, writeBlob } from './_disk-blob.ts';
+import { removeDirectory, removeOlderThan, tempPathIn } from './_disk-fs.ts';
+import { type Access, DiskIndex, type IndexRow } from './_disk-index.ts';
 import {
   assertKey,
+  assertLimit,
   assertNode,
   assertTtl,
   expiryOf,
-  planPrune,
-  summarize,
   UsageCounters,
 } from './_disk-memory-shared.ts';
-import { EntryReader, type ScannedEntry } from './_disk-read.ts';
+import { exportCache, importCache, type TransferResult } from './_disk-transfer.ts';
+import { type VerifyReport, verifyIndex } from './_disk-verify.ts';
 import { hash } from './_hash.ts';
 import type {
   CacheBackend,
@@ -38,6 +30,9 @@ import type {
 } from './backend.ts';
 import { BackendError, ConfigError, quote } from './errors.ts';
 
+export type { TransferResult } from './_disk-transfer.ts';
+export type { VerifyReport } from './_disk-verify.ts';
+
 export interface DiskCacheOptions {
   /**
    * The cache directory, resolved against the working directory when the cache is created.
@@ -45,11 +40,14 @@ export interface DiskCacheOptions {
    * @default process.env.MEMOFLOW_CACHE_DIR ?? '.memoflow'
    */
   dir?: string;
-  /**
-   * Milliseconds until an entry expires, for entries stored without a `ttl` of their own.
-   * @default undefined (entries do not expire)
-   */
+  /** Milliseconds until an entry expires, for entries stored without a `ttl` of their own. @default no expiry */
   ttl?: number;
+  /** Bytes of stored values the cache keeps; on every write, least recently used entries go first. @default no limit */
+  maxBytes?: number;
+  /** Entries the cache keeps; enforced on every write, least recently used first. @default no limit */
+  maxEntries?: number;
+  /** Milliseconds an entry may go unused; older ones are removed on every write. @default no limit */
+  maxAge?: number;
 }
 
 /** `info()` of a DiskCache: the common totals, plus what only a disk has. */
@@ -60,22 +58,27 @@ export interface DiskCacheInfo extends CacheInfo {
   corrupt: number;
 }
 
+/** Access times and hits gathered in memory are written at most this often, or once this many keys were read. */
+const ACCESS_FLUSH_MS = 1_000;
+const ACCESS_FLUSH_HITS = 1_000;
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
 /**
- * Stores each entry as a file under `<dir>/v1/`:
+ * Stores values under `<dir>/v2/`:
  *
- * - `blobs/<first two hex chars of the key>/<key>`: a header (node, times, a sha256 checksum)
- *   followed by the stored bytes; every read verifies the checksum, and an entry that fails is
- *   a miss and is removed.
- * - `meta/<sha256 of the node name>.json`: the node's last signature.
- * - `tmp/`: files being written, renamed into place when complete.
+ * - `blobs/<2 hex>/<sha256>`: each distinct value once, however many signatures produced it;
+ *   a header with its length and CRC32, checked on every read, then the bytes. Written to
+ *   `tmp/` and renamed into place, so no reader ever sees part of one.
+ * - `index/`: an LMDB environment mapping signature keys to blobs, with what management needs
+ *   (node, size, created, last access, hits, compute time), the LRU order, blob reference counts,
+ *   totals and each node's last signature. Transactional, and shared safely by processes.
  *
- * Hits do not write: the last access of an entry is the file's access time (kept by the file
- * system, with `relatime` at least on the first read after a write and then daily) and, more
- * precisely, this process's own reads. `entries()`, `info()`, `prune()` and `clear({ node })`
- * scan the directory.
+ * `maxBytes`, `maxEntries` and `maxAge` are enforced on every write, least recently used first.
+ * Hits do not write: access times and hit counts are gathered in memory and written in one
+ * transaction every second (or thousand hits, or on `close()`).
  *
  * @example
- * const cache = new DiskCache({ dir: '.memoflow' });
+ * const cache = new DiskCache({ dir: '.memoflow', maxBytes: 10 * 2 ** 30 });
  * const square = func({ cache }, async (x: number) => x * x);
  */
 export class DiskCache implements CacheBackend {
@@ -83,32 +86,39 @@ export class DiskCache implements CacheBackend {
   /** The absolute cache directory. */
   readonly dir: string;
   readonly #ttl: number | undefined;
+  readonly #limits: { maxBytes: number; maxEntries: number; maxAge: number };
   readonly #blobs: string;
-  readonly #meta: string;
   readonly #temp: string;
-  readonly #reader: EntryReader;
+  readonly #indexPath: string;
   readonly #usage = new UsageCounters();
-  readonly #access = new AccessLog();
+  #index: DiskIndex | undefined;
   #corrupt = 0;
+  #accesses = new Map<string, Access>();
+  #flushTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
 
   constructor(options: DiskCacheOptions = {}) {
-    assertTtl(options.ttl, 'DiskCache options');
+    const where = 'DiskCache options';
+    assertTtl(options.ttl, where);
+    assertLimit(options.maxBytes, 'maxBytes', where);
+    assertLimit(options.maxEntries, 'maxEntries', where);
+    assertLimit(options.maxAge, 'maxAge', where);
     if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === '')) {
       throw new ConfigError(
         `Invalid \`dir\` ${quote(options.dir)} in DiskCache options: expected a directory path.`,
       );
     }
     this.#ttl = options.ttl;
+    this.#limits = {
+      maxBytes: options.maxBytes ?? Number.POSITIVE_INFINITY,
+      maxEntries: options.maxEntries ?? Number.POSITIVE_INFINITY,
+      maxAge: options.maxAge ?? Number.POSITIVE_INFINITY,
+    };
     this.dir = resolve(options.dir ?? (process.env.MEMOFLOW_CACHE_DIR || '.memoflow'));
-    const root = join(this.dir, 'v1');
+    const root = join(this.dir, 'v2');
     this.#blobs = join(root, 'blobs');
-    this.#meta = join(root, 'meta');
     this.#temp = join(root, 'tmp');
-    this.#reader = new EntryReader(
-      this.#blobs,
-      () => this.#corrupt++,
-      (message, cause) => this.#failure(message, cause),
-    );
+    this.#indexPath = join(root, 'index');
   }
 
   async getBlob(key: string): Promise<Uint8Array | undefined> {
@@ -120,176 +130,297 @@ export class DiskCache implements CacheBackend {
     return keys.map((key) => this.#get(key));
   }
 
+  async has(key: string): Promise<boolean> {
+    assertKey(key);
+    const row = this.#openIndex(false)?.get(key);
+    return row !== undefined && !expired(row, Date.now()) && fs.existsSync(blobPath(this.#blobs, row.o));
+  }
+
   async setBlob(key: string, value: Uint8Array, info: EntryInfo): Promise<void> {
     assertKey(key);
     assertNode(info.node);
     assertTtl(info.ttl, `the entry info of node \`${info.node}\``);
+    const blob = hash(value);
     const now = Date.now();
-    const header = encodeHeader(value, info.node, now, expiryOf(info.ttl ?? this.#ttl, now), info.computeMs);
-    this.#writeAtomically(this.#blobPath(key), [header, value]);
-    this.#access.delete(key);
+    const row: IndexRow = {
+      o: blob,
+      n: info.node,
+      b: value.length,
+      c: now,
+      e: expiryOf(info.ttl ?? this.#ttl, now),
+      m: info.computeMs ?? -1,
+      a: now,
+      h: 0,
+    };
+    if (value.length > this.#limits.maxBytes) {
+      // A value larger than the whole cache is not kept, and evicts nothing; an older value under the key goes.
+      await this.delete(key);
+      return;
+    }
+    try {
+      writeBlob(this.#blobs, this.#temp, blob, value);
+      const ensureBlob = () => writeBlob(this.#blobs, this.#temp, blob, value);
+      const index = this.#openIndex(true)!;
+      await index.put(key, row, this.#limits, this.#takeAccesses(), ensureBlob, this.#releaseBlob);
+    } catch (error) {
+      throw this.#failure(`Cannot store entry ${key} of node \`${info.node}\``, error);
+    }
     this.#usage.stored(key, this.#usage.of(info.node));
-  }
-
-  async has(key: string): Promise<boolean> {
-    assertKey(key);
-    const scanned = this.#reader.readHeader(this.#blobPath(key), key);
-    return scanned !== undefined && !isExpired(scanned.header, Date.now());
   }
 
   async delete(key: string): Promise<boolean> {
     assertKey(key);
-    this.#access.delete(key);
-    try {
-      fs.unlinkSync(this.#blobPath(key));
-      return true;
-    } catch (error) {
-      if (isAbsent(error)) return false;
-      throw this.#failure(`Cannot delete entry ${key}`, error);
-    }
+    const index = this.#openIndex(false);
+    if (!index?.get(key)) return false;
+    this.#accesses.delete(key);
+    await index.remove([key], this.#releaseBlob);
+    return true;
   }
 
   async getMeta(node: string): Promise<NodeSignature | undefined> {
     assertNode(node);
-    let text: string;
-    try {
-      text = fs.readFileSync(this.#metaPath(node), 'utf8');
-    } catch {
-      return undefined;
-    }
-    try {
-      const signature = JSON.parse(text) as NodeSignature | null;
-      if (typeof signature === 'object' && signature !== null && signature.node === node) return signature;
-    } catch {}
-    // Left in place: the next setMeta replaces it atomically, and deleting could race with that write.
-    this.#corrupt++;
-    return undefined;
+    return this.#openIndex(false)?.getMeta(node);
   }
 
   async setMeta(signature: NodeSignature): Promise<void> {
     assertNode(signature.node);
-    this.#writeAtomically(this.#metaPath(signature.node), [Buffer.from(JSON.stringify(signature), 'utf8')]);
+    await this.#openIndex(true)!.setMeta(signature);
   }
 
   async *entries(options: { node?: string } = {}): AsyncIterable<EntryRecord> {
+    if (options.node !== undefined) assertNode(options.node);
+    const index = this.#openIndex(false);
+    if (!index) return;
+    await this.#flushAccesses();
     const now = Date.now();
-    for await (const scanned of this.#reader.scan()) {
-      if (isExpired(scanned.header, now)) continue;
-      if (options.node === undefined || scanned.header.node === options.node) {
-        yield this.#access.recordOf(scanned);
-      }
-    }
+    for (const [key, row] of index.rows(options.node)) if (!expired(row, now)) yield recordOf(key, row);
   }
 
+  /** What the cache holds, from totals kept with every write: no scan, however many entries. */
   async info(): Promise<DiskCacheInfo> {
-    const now = Date.now();
-    const records: EntryRecord[] = [];
-    for await (const scanned of this.#reader.scan()) {
-      if (!isExpired(scanned.header, now)) records.push(this.#access.recordOf(scanned));
-    }
-    return {
-      ...summarize(this.name, this.dir, records, this.#usage),
+    const nodes: CacheInfo['nodes'] = {};
+    for (const [node, counters] of this.#usage.nodes) nodes[node] = { entries: 0, bytes: 0, ...counters };
+    const info: DiskCacheInfo = {
+      backend: this.name,
       location: this.dir,
+      entries: 0,
+      bytes: 0,
+      hits: this.#usage.hits,
+      misses: this.#usage.misses,
+      nodes,
+      recent: [],
       corrupt: this.#corrupt,
     };
+    const index = this.#openIndex(false);
+    if (!index) return info;
+    await this.#flushAccesses();
+    await index.purgeExpired(Date.now(), this.#releaseBlob);
+    for (const [node, totals] of Object.entries(index.nodeTotals())) {
+      nodes[node] = { hits: 0, misses: 0, ...nodes[node], ...totals };
+      info.entries += totals.entries;
+      info.bytes += totals.bytes;
+    }
+    const records = (keys: Iterable<string>) =>
+      [...keys].flatMap((key) => {
+        const row = index.get(key);
+        return row ? [recordOf(key, row)] : [];
+      });
+    info.recent = records(index.byCreation(true, 10));
+    const [oldest] = records(index.byCreation(false, 1));
+    if (oldest) Object.assign(info, { oldest, newest: info.recent[0] });
+    return info;
   }
 
+  /** Removes expired entries, entries unused for `maxAge`, then least recently used ones until the limits hold. */
   async prune(options: PruneOptions): Promise<PruneResult> {
+    const where = 'prune() options';
+    assertLimit(options.maxAge, 'maxAge', where);
+    assertLimit(options.maxBytes, 'maxBytes', where);
+    assertLimit(options.maxEntries, 'maxEntries', where);
+    const index = this.#openIndex(false);
+    if (!index) return { removed: [], bytes: 0 };
+    await this.#flushAccesses();
     const now = Date.now();
-    const scannedByRecord = new Map<EntryRecord, ScannedEntry>();
-    for await (const scanned of this.#reader.scan()) {
-      scannedByRecord.set(this.#access.recordOf(scanned), scanned);
+    let { entries, bytes } = index.totals();
+    const maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
+    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    const removed: EntryRecord[] = [];
+    const take = (key: string, row: IndexRow) => {
+      removed.push(recordOf(key, row));
+      entries--;
+      bytes -= row.b;
+    };
+    // Expired entries first, from the expiry order; then the least recently used, only as far as
+    // needed: stale entries come first in that order, so the walk stops where the limits hold.
+    const expiredKeys = new Set<string>();
+    for (const key of index.expiredKeys(now)) {
+      const row = index.get(key);
+      if (!row) continue;
+      expiredKeys.add(key);
+      take(key, row);
     }
-    const records = [...scannedByRecord.keys()].sort((a, b) => a.createdAt - b.createdAt);
-    const removed = planPrune(records, options, now);
-    let bytes = 0;
-    for (const record of removed) {
-      bytes += record.bytes;
-      if (options.dryRun) continue;
-      removeIfUnchanged(scannedByRecord.get(record)!);
-      this.#access.delete(record.key);
+    for (const key of index.leastRecentlyUsed()) {
+      if (expiredKeys.has(key)) continue;
+      const row = index.get(key);
+      if (!row) continue;
+      const stale = options.maxAge !== undefined && now - row.a > options.maxAge;
+      if (!stale && entries <= maxEntries && bytes <= maxBytes) break;
+      take(key, row);
     }
-    if (!options.dryRun) removeOlderThan(this.#temp, now - STALE_TEMP_MS);
-    return { removed, bytes };
+    if (!options.dryRun) {
+      // Small transactions: other processes' writes interleave, and few dirty pages are held at once.
+      for (let i = 0; i < removed.length; i += 1_000) {
+        await index.remove(
+          removed.slice(i, i + 1_000).map((record) => record.key),
+          this.#releaseBlob,
+        );
+      }
+      removeOlderThan(this.#temp, now - STALE_TEMP_MS);
+    }
+    return { removed, bytes: removed.reduce((sum, record) => sum + record.bytes, 0) };
   }
 
   async clear(options: { node?: string } = {}): Promise<void> {
+    if (options.node !== undefined) assertNode(options.node);
+    const index = this.#openIndex(false);
+    if (!index) return;
+    this.#accesses.clear();
     if (options.node !== undefined) {
-      assertNode(options.node);
-      for await (const scanned of this.#reader.scan()) {
-        if (scanned.header.node !== options.node) continue;
-        removeIfUnchanged(scanned);
-        this.#access.delete(scanned.key);
-      }
-      removeFile(this.#metaPath(options.node));
+      await index.clear(options.node, this.#releaseBlob);
       return;
     }
-    for (const dir of [this.#blobs, this.#meta]) {
-      try {
-        removeDirectory(dir, this.#temp, tempPathIn(this.#temp));
-      } catch (error) {
-        throw this.#failure(`Cannot clear ${dir}`, error);
-      }
-    }
-    this.#access.clear();
+    // Blob files are dropped with their directory, not one by one: renamed away, then deleted.
+    await index.clear(undefined, () => {});
+    removeDirectory(this.#blobs, this.#temp, tempPathIn(this.#temp));
     this.#usage.forgetMisses();
     removeOlderThan(this.#temp, Date.now() - STALE_TEMP_MS);
   }
 
-  async close(): Promise<void> {
-    this.#access.clear();
-  }
-
-  #get(key: string): Uint8Array | undefined {
-    const path = this.#blobPath(key);
-    const entry = this.#reader.read(path);
-    if (entry === undefined) {
-      this.#usage.miss(key);
-      return undefined;
-    }
-    const now = Date.now();
-    if (isExpired(entry.header, now)) {
-      removeIfUnchanged({ path, ino: entry.ino });
-      this.#usage.miss(key);
-      return undefined;
-    }
-    this.#access.touch(key, now);
-    this.#usage.hit(this.#usage.of(entry.header.node));
-    return entry.file.subarray(entry.header.headerBytes);
+  /** Re-hashes every blob against its name and checks every entry: bad ones are removed and reported. */
+  async verify(): Promise<VerifyReport> {
+    const index = this.#openIndex(false);
+    await this.#flushAccesses();
+    const report = await verifyIndex(index, this.#blobs, this.#releaseBlob);
+    this.#corrupt += report.corrupt.length;
+    return report;
   }
 
   /**
-   * Writes a temp file in `<dir>/v1/tmp/` (same file system as the target) and renames it into
-   * place. rename() replaces the target in one step, so a reader in any process sees the old
-   * file or the new one, never a partial one, and a writer killed halfway leaves only a temp
-   * file (swept by prune() and clear()). No fsync: after a machine crash a renamed file may be
-   * empty or torn, and its checksum then makes it a miss.
+   * Writes the cache's entries (or one node's), their values and their nodes' last signatures to
+   * `file`, a `.tar.gz`, for `import()` in another cache: another machine, another CI job.
    */
-  #writeAtomically(target: string, chunks: readonly Uint8Array[]): void {
-    const temp = tempPathIn(this.#temp);
+  async export(file: string, options: { node?: string } = {}): Promise<TransferResult> {
+    if (options.node !== undefined) assertNode(options.node);
+    await this.#flushAccesses();
+    return exportCache(this.#openIndex(false), this.#files(), file, options.node);
+  }
+
+  /** Adds the entries of an archive `export()` wrote; every value is verified against its hash first. */
+  async import(file: string): Promise<TransferResult> {
+    return importCache(this.#openIndex(true)!, this.#files(), this.#limits, this.#releaseBlob, file);
+  }
+
+  async close(): Promise<void> {
+    await this.#flushAccesses();
+    const index = this.#index;
+    this.#index = undefined;
+    await index?.close();
+  }
+
+  #openIndex(create: boolean): DiskIndex | undefined {
+    if (this.#index) return this.#index;
+    // Reading a cache that does not exist yet creates nothing.
+    if (!create && !fs.existsSync(this.#indexPath)) return undefined;
     try {
-      withDirectory(this.#temp, () => writeNewFile(temp, chunks));
-      withDirectory(dirname(target), () => fs.renameSync(temp, target));
-    } catch (error) {
-      removeFile(temp);
-      throw this.#failure(`Cannot write ${target}`, error);
+      this.#index = new DiskIndex(this.#indexPath);
+    } catch {
+      // An index that will not open is damaged: set it aside and start a new one. Its blobs become
+      // orphans for verify() to remove; every lookup is a miss until results are stored again.
+      this.#corrupt++;
+      try {
+        fs.renameSync(this.#indexPath, `${this.#indexPath}.damaged-${Date.now()}`);
+        this.#index = new DiskIndex(this.#indexPath);
+      } catch (error) {
+        throw this.#failure(`Cannot open the index at ${this.#indexPath}`, error);
+      }
     }
+    return this.#index;
   }
 
-  #blobPath(key: string): string {
+  #get(key: string): Uint8Array | undefined {
     assertKey(key);
-    return `${this.#blobs}/${key.slice(0, 2)}/${key}`;
+    const row = this.#openIndex(false)?.get(key);
+    if (!row || expired(row, Date.now())) {
+      this.#usage.miss(key);
+      return undefined;
+    }
+    const read = readBlob(this.#blobs, row.o);
+    if (read === undefined || 'corrupt' in read) {
+      // A missing or damaged blob is a miss, never an error: drop the entry (and the bad file).
+      if (read) {
+        this.#corrupt++;
+        removeBlob(this.#blobs, row.o);
+      }
+      this.#index!.remove([key], this.#releaseBlob).catch(() => {});
+      this.#usage.miss(key);
+      return undefined;
+    }
+    this.#usage.hit(this.#usage.of(row.n));
+    this.#recordAccess(key);
+    return read.payload;
   }
 
-  #metaPath(node: string): string {
-    return `${this.#meta}/${hash(node)}.json`;
+  #releaseBlob = (blob: string): void => removeBlob(this.#blobs, blob);
+
+  #files() {
+    return { blobs: this.#blobs, temp: this.#temp };
+  }
+
+  #recordAccess(key: string): void {
+    const access = this.#accesses.get(key);
+    if (access) {
+      access.time = turnNow();
+      access.hits++;
+    } else this.#accesses.set(key, { time: turnNow(), hits: 1 });
+    if (this.#accesses.size >= ACCESS_FLUSH_HITS) void this.#flushAccesses();
+    else this.#flushTimer ??= setTimeout(() => void this.#flushAccesses(), ACCESS_FLUSH_MS).unref();
+  }
+
+  /** Writes the access times and hits gathered since the last flush, in one transaction. */
+  #flushAccesses(): Promise<void> {
+    const accesses = this.#takeAccesses();
+    if (accesses.size === 0 || !this.#index) return this.#flushing;
+    this.#flushing = this.#flushing.then(() => this.#index?.touch(accesses)).catch(() => {});
+    return this.#flushing;
+  }
+
+  /** The reads gathered since the last write, for the caller to write. */
+  #takeAccesses(): Map<string, Access> {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const accesses = this.#accesses;
+    if (accesses.size > 0) this.#accesses = new Map();
+    return accesses;
   }
 
   #failure(message: string, cause: unknown): BackendError {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    return new BackendError(this.name, `${message}: ${reason}`, { cause });
+    return new BackendError('disk', `${message}: ${reason}`, { cause });
   }
 }
 
-/** Temp files older than this were left by writers that died: young ones may still be renamed into place. */
-const STALE_TEMP_MS = 60 * 60 * 1000;
+const expired = (row: IndexRow, now: number): boolean => row.e !== 0 && row.e <= now;
+
+function recordOf(key: string, row: IndexRow): EntryRecord {
+  const record: EntryRecord = {
+    key,
+    node: row.n,
+    bytes: row.b,
+    createdAt: row.c,
+    lastAccess: row.a,
+    hits: row.h,
+  };
+  if (row.e !== 0) record.expiresAt = row.e;
+  if (row.m >= 0) record.computeMs = row.m;
+  return record;
+}

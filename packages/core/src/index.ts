@@ -8,10 +8,16 @@ export type {
   NodeUsage,
   PruneOptions,
   PruneResult,
+  VerifyReport,
 } from './backend.ts';
 export { KEY_PATTERN } from './backend.ts';
 export type { CodeAnalysis, ParamInfo } from './code-hash.ts';
-export { DiskCache, type DiskCacheInfo, type DiskCacheOptions } from './disk-cache.ts';
+export {
+  DiskCache,
+  type DiskCacheInfo,
+  type DiskCacheOptions,
+  type TransferResult,
+} from './disk-cache.ts';
 export {
   BackendError,
   CapturedVariableError,

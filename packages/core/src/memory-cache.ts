@@ -15,6 +15,7 @@ import {
   summarize,
   UsageCounters,
 } from './_disk-memory-shared.ts';
+import { hash } from './_hash.ts';
 import type {
   CacheBackend,
   CacheInfo,
@@ -24,6 +25,7 @@ import type {
   NodeSignature,
   PruneOptions,
   PruneResult,
+  VerifyReport,
 } from './backend.ts';
 
 export interface MemoryCacheOptions {
@@ -48,8 +50,9 @@ export interface MemoryCacheOptions {
 
 /**
  * Keeps entries in this process's memory, least recently used evicted first. Stored bytes are
- * kept as given and handed back as they are: callers must not mutate them. When `setBlob` is
- * given `info.value`, that live value is kept too and `peek()` returns it without deserializing.
+ * kept as given; `getBlob` hands out a copy. When `setBlob` is given `info.value`, that live
+ * value is kept too and `peek()` returns it without deserializing: the same object every hit,
+ * so callers must not mutate it.
  *
  * @example
  * const cache = new MemoryCache({ maxBytes: 64 * 1024 * 1024 });
@@ -179,6 +182,31 @@ export class MemoryCache implements CacheBackend {
     this.#meta.delete(options.node);
   }
 
+  /**
+   * Re-hashes the bytes of every entry stored with an `outputHash`: one that no longer matches
+   * (its bytes were mutated after `setBlob`, which keeps them as given) is removed and reported
+   * as corrupt. Entries stored without one have nothing to check against and are not counted.
+   */
+  async verify(): Promise<VerifyReport> {
+    const now = Date.now();
+    const report: VerifyReport = { checked: 0, blobs: 0, corrupt: [], missing: [], orphans: 0, ok: true };
+    for (let entry = this.#oldest; entry !== undefined; ) {
+      const next = entry.newer;
+      if (entry.expiresAt !== 0 && entry.expiresAt <= now) this.#remove(entry);
+      else if (entry.outputHash !== undefined) {
+        report.checked++;
+        if (hash(entry.bytes) !== entry.outputHash) {
+          report.corrupt.push(entry.key);
+          this.#remove(entry);
+        }
+      }
+      entry = next;
+    }
+    report.blobs = report.checked;
+    report.ok = report.corrupt.length === 0;
+    return report;
+  }
+
   async close(): Promise<void> {
     await this.clear();
   }
@@ -192,7 +220,8 @@ export class MemoryCache implements CacheBackend {
       return undefined;
     }
     this.#touch(entry, now);
-    return entry.bytes;
+    // A copy: the caller owns what getBlob returns, and a decoded value may be a view into it.
+    return entry.bytes.slice();
   }
 
   /** The entry under `key` unless it has expired; an expired one is removed. */

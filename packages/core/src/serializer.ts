@@ -116,8 +116,8 @@ export function decodeEntry(bytes: Uint8Array, serializer: Serializer): unknown 
   }
 }
 
-/** "MFE" + envelope version 1. */
-const MAGIC = [0x4d, 0x46, 0x45, 0x01] as const;
+/** "MFE" + envelope version 2 (version 1 was not padded). */
+const MAGIC = [0x4d, 0x46, 0x45, 0x02] as const;
 const envelopes = new WeakMap<Serializer, Uint8Array>();
 
 function envelopeOf(serializer: Serializer): Uint8Array {
@@ -129,7 +129,10 @@ function envelopeOf(serializer: Serializer): Uint8Array {
       `Serializer name ${quote(serializer.name)} must be 1 to 255 bytes of UTF-8, e.g. 'msgpackr@1'.`,
     );
   }
-  tag = new Uint8Array(MAGIC.length + 1 + name.length);
+  // Padded with zeros to a multiple of 8 bytes, so the payload starts 8-aligned (blob headers are
+  // 24 bytes). v8 puts a stored typed array's data 8 bytes into the payload when its length is 2 to
+  // 256 MiB, so such an array decodes as a view of the bytes read; smaller ones are copied, cheaply.
+  tag = new Uint8Array(Math.ceil((MAGIC.length + 1 + name.length) / 8) * 8);
   tag.set(MAGIC, 0);
   tag[MAGIC.length] = name.length;
   tag.set(name, MAGIC.length + 1);
@@ -143,9 +146,10 @@ interface HostObjectReader {
 const readHostObject = (v8.DefaultDeserializer.prototype as unknown as HostObjectReader)._readHostObject;
 
 /**
- * Node's reader returns typed arrays as views into the bytes being read. Copying them means a
- * caller that mutates a value it got from the cache cannot corrupt the cached bytes (a
- * MemoryCache hands out the bytes it holds), and a small array does not pin a large file buffer.
+ * Node's reader returns typed arrays as views into the bytes being read. Backends hand out bytes
+ * the caller owns (`getBlob`), so a view cannot corrupt a cache; but a small array must not pin
+ * a large buffer, so small views are copied. A view that is most of the buffer stays a view:
+ * copying a 64 MiB array would double the cost of the hit for nothing.
  */
 class OwnMemoryDeserializer extends v8.DefaultDeserializer {
   readonly #input: Uint8Array;
@@ -157,7 +161,7 @@ class OwnMemoryDeserializer extends v8.DefaultDeserializer {
 
   _readHostObject(): NodeJS.ArrayBufferView {
     const view = readHostObject.call(this);
-    if (view.buffer !== this.#input.buffer) return view;
+    if (view.buffer !== this.#input.buffer || view.byteLength * 2 >= this.#input.byteLength) return view;
     if (Buffer.isBuffer(view)) return Buffer.from(view);
     if (view instanceof DataView) {
       return new DataView(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));

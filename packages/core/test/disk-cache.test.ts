@@ -10,17 +10,9 @@ const root = fs.mkdtempSync(join(tmpdir(), 'memoflow-disk-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const freshDir = () => fs.mkdtempSync(join(root, 'cache-'));
 
-describeCacheBackend('DiskCache', () => new DiskCache({ dir: freshDir() }));
-
-/** Whether this file system records reads in the access time (relatime or strictatime; not noatime). */
-const recordsReads = (() => {
-  const file = join(root, 'atime-probe');
-  fs.writeFileSync(file, 'x');
-  const past = new Date(Date.now() - 3_600_000);
-  fs.utimesSync(file, past, new Date());
-  fs.readFileSync(file);
-  return fs.statSync(file).atimeMs > past.getTime() + 1_000;
-})();
+describeCacheBackend('DiskCache', () => new DiskCache({ dir: freshDir() }), {
+  bounded: ({ maxEntries, maxBytes }) => new DiskCache({ dir: freshDir(), maxEntries, maxBytes }),
+});
 
 const key = (n: number) => n.toString(16).padStart(64, '0');
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -58,23 +50,47 @@ describe('DiskCache', () => {
     expect(fs.existsSync(dir)).toBe(true);
   });
 
-  test('layout: blobs sharded by the first two hex chars, meta named by the hash of the node, nothing left in tmp', async () => {
+  test('layout: each value once, as a blob named by its sha256; an LMDB index; no node name in any path; nothing left in tmp', async () => {
     const dir = freshDir();
     const cache = new DiskCache({ dir });
-    const k = `ab${'c'.repeat(62)}`;
-    await cache.setBlob(k, bytes('value'), { node: '../../secret node' });
+    const value = bytes('value');
+    await cache.setBlob(key(1), value, { node: '../../secret node' });
+    await cache.setBlob(key(2), value, { node: 'other' });
     await cache.setMeta({
       node: '../../secret node',
-      key: k,
-      codeHash: k,
-      envHash: k,
-      inputsHash: k,
-      depsHash: k,
+      key: key(1),
+      codeHash: '',
+      envHash: '',
+      inputsHash: '',
+      depsHash: '',
       timestamp: 1,
     });
     const files = filesUnder(dir).map((file) => relative(dir, file).split(sep).join('/'));
-    expect(files.sort()).toEqual([`v1/blobs/ab/${k}`, `v1/meta/${hash('../../secret node')}.json`]);
-    expect(fs.readdirSync(join(dir, 'v1', 'tmp'))).toEqual([]);
+    const blob = hash(value);
+    expect(files.filter((file) => file.startsWith('v2/blobs/'))).toEqual([
+      `v2/blobs/${blob.slice(0, 2)}/${blob}`,
+    ]);
+    expect(files.filter((file) => !file.startsWith('v2/blobs/') && !file.startsWith('v2/index/'))).toEqual(
+      [],
+    );
+    expect(files.some((file) => file.includes('secret'))).toBe(false);
+    expect(fs.readdirSync(join(dir, 'v2', 'tmp'))).toEqual([]);
+    await cache.close();
+  });
+
+  test('a blob shared by two keys stays while one of them does, and goes with the last', async () => {
+    const dir = freshDir();
+    const cache = new DiskCache({ dir });
+    await cache.setBlob(key(1), bytes('shared'), { node: 'a' });
+    await cache.setBlob(key(2), bytes('shared'), { node: 'b' });
+    const file = join(dir, 'v2', 'blobs', hash(bytes('shared')).slice(0, 2), hash(bytes('shared')));
+    expect((await cache.info()).entries).toBe(2);
+    await cache.delete(key(1));
+    expect(fs.existsSync(file)).toBe(true);
+    expect(new TextDecoder().decode(await cache.getBlob(key(2)))).toBe('shared');
+    await cache.delete(key(2));
+    expect(fs.existsSync(file)).toBe(false);
+    await cache.close();
   });
 
   test('path-like keys never reach the file system, and nothing is written outside the directory', async () => {
@@ -140,54 +156,53 @@ describe('DiskCache', () => {
     expect(snapshot()).toEqual(before);
   });
 
-  test('a corrupt entry is a miss, is removed, and is counted in info().corrupt', async () => {
+  test('a corrupt blob is a miss, is removed, and is counted in info().corrupt', async () => {
     const dir = freshDir();
     const cache = new DiskCache({ dir });
     await cache.setBlob(key(1), bytes('some payload'), { node: 'n' });
-    const file = join(dir, 'v1', 'blobs', '00', key(1));
+    const blob = hash(bytes('some payload'));
+    const file = join(dir, 'v2', 'blobs', blob.slice(0, 2), blob);
     const content = fs.readFileSync(file);
     content[content.length - 1]! ^= 0xff;
     fs.writeFileSync(file, content);
     expect(await cache.getBlob(key(1))).toBeUndefined();
     expect(fs.existsSync(file)).toBe(false);
+    expect(await cache.has(key(1))).toBe(false);
     expect((await cache.info()).corrupt).toBe(1);
+    await cache.close();
   });
 
-  test('a corrupt meta file reads as no meta', async () => {
+  test('a truncated blob is a miss, never a partial value', async () => {
     const dir = freshDir();
     const cache = new DiskCache({ dir });
-    const node = 'n';
-    await cache.setMeta({
-      node,
-      key: key(1),
-      codeHash: '',
-      envHash: '',
-      inputsHash: '',
-      depsHash: '',
-      timestamp: 1,
-    });
-    fs.writeFileSync(join(dir, 'v1', 'meta', `${hash(node)}.json`), '{"node": "n", "ke');
-    expect(await cache.getMeta(node)).toBeUndefined();
+    await cache.setBlob(key(1), bytes('x'.repeat(1000)), { node: 'n' });
+    const blob = hash(bytes('x'.repeat(1000)));
+    const file = join(dir, 'v2', 'blobs', blob.slice(0, 2), blob);
+    fs.truncateSync(file, 500);
+    expect(await cache.getBlob(key(1))).toBeUndefined();
+    await cache.close();
   });
 
-  test.skipIf(!recordsReads)(
-    'scans do not count as reads: info() and has() leave the access time for prune() to judge',
-    async () => {
-      const dir = freshDir();
-      const writer = new DiskCache({ dir });
-      for (let i = 1; i <= 3; i++) {
-        await writer.setBlob(key(i), bytes(`v${i}`), { node: 'n' });
-        await sleep(20);
-      }
-      // Another process read key(1): only the file system's access time records it.
-      await new DiskCache({ dir }).getBlob(key(1));
-      const pruner = new DiskCache({ dir });
-      await pruner.info();
-      await pruner.has(key(2));
-      const { removed } = await pruner.prune({ maxEntries: 2, dryRun: true });
-      expect(removed.map((record) => record.key)).toEqual([key(2)]);
-    },
-  );
+  test('reads in any process count for the LRU order; scans do not', async () => {
+    const dir = freshDir();
+    const writer = new DiskCache({ dir });
+    for (let i = 1; i <= 3; i++) {
+      await writer.setBlob(key(i), bytes(`v${i}`), { node: 'n' });
+      await sleep(20);
+    }
+    await writer.close();
+    // Another instance (as another process would) reads key(1); its accesses are written on close.
+    const reader = new DiskCache({ dir });
+    await reader.getBlob(key(1));
+    await reader.close();
+    const pruner = new DiskCache({ dir });
+    await pruner.info();
+    await pruner.has(key(2));
+    const { removed } = await pruner.prune({ maxEntries: 2, dryRun: true });
+    expect(removed.map((record) => record.key)).toEqual([key(2)]);
+    expect((await pruner.info()).entries).toBe(3);
+    await pruner.close();
+  });
 
   test('the ttl option applies to entries stored without their own', async () => {
     const cache = new DiskCache({ dir: freshDir(), ttl: 30 });
@@ -201,7 +216,8 @@ describe('DiskCache', () => {
     const dir = freshDir();
     const cache = new DiskCache({ dir });
     await cache.setBlob(key(1), bytes('x'), { node: 'n' });
-    const temp = join(dir, 'v1', 'tmp');
+    const temp = join(dir, 'v2', 'tmp');
+    fs.mkdirSync(temp, { recursive: true });
     fs.writeFileSync(join(temp, 'old-garbage'), 'partial');
     fs.writeFileSync(join(temp, 'young-garbage'), 'partial');
     const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
@@ -241,5 +257,134 @@ describe('DiskCache', () => {
     const cache = new DiskCache({ dir: blocker });
     await expect(cache.setBlob(key(1), bytes('x'), { node: 'n' })).rejects.toMatchObject({ code: 'BACKEND' });
     expect(await cache.getBlob(key(1))).toBeUndefined();
+  });
+});
+
+describe('DiskCache bounds, enforced on every write', () => {
+  test('maxEntries keeps the most recently used entries', async () => {
+    const cache = new DiskCache({ dir: freshDir(), maxEntries: 3 });
+    for (let i = 1; i <= 3; i++) {
+      await cache.setBlob(key(i), bytes(`v${i}`), { node: 'n' });
+      await sleep(5);
+    }
+    await cache.getBlob(key(1));
+    await cache.close();
+    const again = new DiskCache({ dir: cache.dir, maxEntries: 3 });
+    for (let i = 4; i <= 5; i++) {
+      await again.setBlob(key(i), bytes(`v${i}`), { node: 'n' });
+      await sleep(5);
+    }
+    const kept = [];
+    for await (const entry of again.entries()) kept.push(entry.key);
+    expect(kept.sort()).toEqual([key(1), key(4), key(5)]);
+    await again.close();
+  });
+
+  test('maxBytes holds while ten times that volume passes through, least recently used first', async () => {
+    const dir = freshDir();
+    const cache = new DiskCache({ dir, maxBytes: 10_000 });
+    for (let i = 0; i < 100; i++)
+      await cache.setBlob(key(i), bytes(`${i}`.padEnd(1_000, '.')), { node: 'n' });
+    const info = await cache.info();
+    expect(info.bytes).toBeLessThanOrEqual(10_000);
+    expect(info.entries).toBe(10);
+    expect(await cache.has(key(99))).toBe(true);
+    expect(await cache.has(key(0))).toBe(false);
+    const blobBytes = filesUnder(join(dir, 'v2', 'blobs')).reduce(
+      (sum, file) => sum + fs.statSync(file).size,
+      0,
+    );
+    expect(blobBytes).toBeLessThan(11_000);
+    await cache.close();
+  });
+
+  test('maxAge removes entries unused for longer, on the next write', async () => {
+    const cache = new DiskCache({ dir: freshDir(), maxAge: 40 });
+    await cache.setBlob(key(1), bytes('old'), { node: 'n' });
+    await sleep(80);
+    await cache.setBlob(key(2), bytes('new'), { node: 'n' });
+    expect(await cache.has(key(1))).toBe(false);
+    expect(await cache.has(key(2))).toBe(true);
+    await cache.close();
+  });
+});
+
+describe('DiskCache verify()', () => {
+  test('finds and removes damaged and missing blobs and orphan files; a second pass finds nothing', async () => {
+    const dir = freshDir();
+    const cache = new DiskCache({ dir });
+    for (let i = 1; i <= 4; i++) await cache.setBlob(key(i), bytes(`value ${i}`), { node: 'n' });
+    const fileOf = (text: string) =>
+      join(dir, 'v2', 'blobs', hash(bytes(text)).slice(0, 2), hash(bytes(text)));
+    const damaged = fs.readFileSync(fileOf('value 1'));
+    damaged[damaged.length - 1]! ^= 0x01;
+    fs.writeFileSync(fileOf('value 1'), damaged);
+    fs.rmSync(fileOf('value 2'));
+    const orphan = hash(bytes('orphan'));
+    fs.mkdirSync(join(dir, 'v2', 'blobs', orphan.slice(0, 2)), { recursive: true });
+    fs.writeFileSync(join(dir, 'v2', 'blobs', orphan.slice(0, 2), orphan), 'left by a killed writer');
+    const report = await cache.verify();
+    expect(report).toMatchObject({ checked: 4, corrupt: [key(1)], missing: [key(2)], orphans: 1, ok: false });
+    expect((await cache.verify()).ok).toBe(true);
+    expect((await cache.info()).entries).toBe(2);
+    await cache.close();
+  });
+});
+
+describe('DiskCache export() and import()', () => {
+  test('a cache moves to another directory as one archive: every entry, value and signature', async () => {
+    const source = new DiskCache({ dir: freshDir() });
+    for (let i = 1; i <= 5; i++)
+      await source.setBlob(key(i), bytes(`value ${i}`), { node: i % 2 ? 'odd' : 'even', computeMs: i });
+    await source.setBlob(key(6), bytes('value 1'), { node: 'odd' });
+    await source.setMeta({
+      node: 'odd',
+      key: key(5),
+      codeHash: 'c',
+      envHash: 'e',
+      inputsHash: 'i',
+      depsHash: 'd',
+      timestamp: 1,
+    });
+    const archive = join(freshDir(), 'cache.tar.gz');
+    expect(await source.export(archive)).toMatchObject({ entries: 6, blobs: 5 });
+    await source.close();
+
+    const target = new DiskCache({ dir: freshDir() });
+    expect(await target.import(archive)).toMatchObject({ entries: 6, blobs: 5 });
+    for (let i = 1; i <= 5; i++)
+      expect(new TextDecoder().decode(await target.getBlob(key(i)))).toBe(`value ${i}`);
+    expect(new TextDecoder().decode(await target.getBlob(key(6)))).toBe('value 1');
+    expect((await target.getMeta('odd'))?.key).toBe(key(5));
+    const records = [];
+    for await (const record of target.entries({ node: 'even' })) records.push(record);
+    expect(records.map((r) => [r.key, r.computeMs]).sort()).toEqual([
+      [key(2), 2],
+      [key(4), 4],
+    ]);
+    expect((await target.verify()).ok).toBe(true);
+    await target.close();
+  });
+
+  test('export({ node }) moves one node only', async () => {
+    const source = new DiskCache({ dir: freshDir() });
+    await source.setBlob(key(1), bytes('a'), { node: 'keep' });
+    await source.setBlob(key(2), bytes('b'), { node: 'skip' });
+    const archive = join(freshDir(), 'one-node.tar.gz');
+    expect(await source.export(archive, { node: 'keep' })).toMatchObject({ entries: 1 });
+    const target = new DiskCache({ dir: freshDir() });
+    await target.import(archive);
+    expect(await target.has(key(1))).toBe(true);
+    expect(await target.has(key(2))).toBe(false);
+    await Promise.all([source.close(), target.close()]);
+  });
+
+  test('a file that is not a memoflow archive is refused, and nothing is imported', async () => {
+    const file = join(freshDir(), 'not-an-archive.tar.gz');
+    fs.writeFileSync(file, 'definitely not gzip');
+    const target = new DiskCache({ dir: freshDir() });
+    await expect(target.import(file)).rejects.toMatchObject({ code: 'CONFIG' });
+    expect((await target.info()).entries).toBe(0);
+    await target.close();
   });
 });

@@ -1,8 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { describeCacheBackend } from '../../conformance/src/index.ts';
+import { hash } from '../src/_hash.ts';
 import { MemoryCache } from '../src/memory-cache.ts';
 
-describeCacheBackend('MemoryCache', () => new MemoryCache());
+describeCacheBackend('MemoryCache', () => new MemoryCache(), {
+  bounded: ({ maxEntries, maxBytes }) => new MemoryCache({ maxEntries, maxBytes }),
+});
 
 const key = (n: number) => n.toString(16).padStart(64, '0');
 const bytes = (length: number, fill = 1) => new Uint8Array(length).fill(fill);
@@ -133,4 +136,19 @@ describe('MemoryCache', () => {
     await cache.close();
     expect(cache.peek(key(1))).toBeUndefined();
   });
+});
+
+test('verify() finds an entry whose bytes were changed after storing, and removes it', async () => {
+  const cache = new MemoryCache();
+  const bytes = new TextEncoder().encode('stored');
+  const key = 'ab'.repeat(32);
+  await cache.setBlob(key, bytes, { node: 'n', outputHash: hash(bytes) });
+  await cache.setBlob('cd'.repeat(32), new TextEncoder().encode('fine'), {
+    node: 'n',
+    outputHash: hash(new TextEncoder().encode('fine')),
+  });
+  bytes[0] = 0x53; // the caller mutates what it gave
+  expect(await cache.verify()).toMatchObject({ checked: 2, corrupt: [key], ok: false });
+  expect(await cache.has(key)).toBe(false);
+  expect((await cache.verify()).ok).toBe(true);
 });

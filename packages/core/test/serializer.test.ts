@@ -244,13 +244,24 @@ describe('what v8 would not read back the same: assertRoundTrips throws, naming 
 });
 
 describe('encodeEntry / decodeEntry', () => {
-  test('the envelope names the serializer: magic, name length, name, payload', () => {
+  test('the envelope names the serializer: magic, name length, name, zero padding to 8 bytes, payload', () => {
     const bytes = encodeEntry({ a: 1 }, v8Serializer, 'n');
     const name = Buffer.from(v8Serializer.name);
-    expect([...bytes.subarray(0, 4)]).toEqual([0x4d, 0x46, 0x45, 0x01]);
+    const padded = Math.ceil((5 + name.length) / 8) * 8;
+    expect([...bytes.subarray(0, 4)]).toEqual([0x4d, 0x46, 0x45, 0x02]);
     expect(bytes[4]).toBe(name.length);
     expect(Buffer.from(bytes.subarray(5, 5 + name.length)).equals(name)).toBe(true);
-    expect(v8.deserialize(bytes.subarray(5 + name.length))).toEqual({ a: 1 });
+    expect([...bytes.subarray(5 + name.length, padded)].every((byte) => byte === 0)).toBe(true);
+    expect(v8.deserialize(bytes.subarray(padded))).toEqual({ a: 1 });
+  });
+
+  test('a large typed array (2 to 256 MiB) read from an 8-aligned buffer decodes as a view, not a copy', () => {
+    const entry = encodeEntry(new Float64Array(1 << 19).fill(1.5), v8Serializer, 'n');
+    const file = Buffer.alloc(24 + entry.length);
+    file.set(entry, 24);
+    const decoded = decodeEntry(file.subarray(24), v8Serializer) as Float64Array;
+    expect(decoded.buffer).toBe(file.buffer);
+    expect(decoded[100]).toBe(1.5);
   });
 
   test('v8Serializer is named after the Node major version that pins its format', () => {

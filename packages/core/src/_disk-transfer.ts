@@ -1,0 +1,89 @@
+/** Moving a DiskCache between machines: its entries, values and signatures as one archive. */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { type ArchiveEntry, readArchive, writeArchive } from './_disk-archive.ts';
+import { BLOB_HEADER_BYTES, blobPath, writeBlob } from './_disk-blob.ts';
+import type { DiskIndex, IndexLimits } from './_disk-index.ts';
+import type { NodeSignature } from './backend.ts';
+
+/** What `export()` wrote or `import()` added. */
+export interface TransferResult {
+  entries: number;
+  blobs: number;
+  /** Bytes of values, before compression. */
+  bytes: number;
+}
+
+/** Where a cache keeps its files. */
+export interface CacheFiles {
+  blobs: string;
+  temp: string;
+}
+
+export async function exportCache(
+  index: DiskIndex | undefined,
+  files: CacheFiles,
+  file: string,
+  node?: string,
+): Promise<TransferResult> {
+  const entries: ArchiveEntry[] = [];
+  const nodes = new Set<string>();
+  const now = Date.now();
+  for (const [key, row] of index?.rows(node) ?? []) {
+    if (row.e !== 0 && row.e <= now) continue;
+    entries.push({
+      key,
+      node: row.n,
+      blob: row.o,
+      bytes: row.b,
+      createdAt: row.c,
+      expiresAt: row.e,
+      computeMs: row.m,
+    });
+    nodes.add(row.n);
+  }
+  const meta = [...nodes].flatMap((name) => index?.getMeta(name) ?? []);
+  const manifest = { format: 'memoflow-cache' as const, version: 1 as const, createdAt: now, entries, meta };
+  return writeArchive(file, manifest, (blob) => blobPath(files.blobs, blob), BLOB_HEADER_BYTES);
+}
+
+/**
+ * Adds the entries of an archive: every value is checked against its hash before anything is
+ * stored; entries keep their creation time and compute time, and count as used now.
+ */
+export async function importCache(
+  index: DiskIndex,
+  files: CacheFiles,
+  limits: IndexLimits,
+  release: (blob: string) => void,
+  file: string,
+): Promise<TransferResult> {
+  const staging = join(files.temp, `import-${randomBytes(6).toString('hex')}`);
+  const { manifest, blobs } = await readArchive(file, staging);
+  try {
+    const now = Date.now();
+    let bytes = 0;
+    for (const entry of manifest.entries) {
+      const payload = fs.readFileSync(blobs.get(entry.blob)!);
+      const store = () => writeBlob(files.blobs, files.temp, entry.blob, payload);
+      store();
+      const row = {
+        o: entry.blob,
+        n: entry.node,
+        b: payload.length,
+        c: entry.createdAt,
+        e: entry.expiresAt,
+        m: entry.computeMs,
+        a: now,
+        h: 0,
+      };
+      await index.put(entry.key, row, limits, new Map(), store, release);
+      bytes += payload.length;
+    }
+    for (const signature of manifest.meta as NodeSignature[]) await index.setMeta(signature);
+    return { entries: manifest.entries.length, blobs: blobs.size, bytes };
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
