@@ -3,19 +3,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { threadId } from 'node:worker_threads';
 
-export function errorCode(error: unknown): string | undefined {
+function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
 export function isAbsent(error: unknown): boolean {
   const code = errorCode(error);
   return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
-/** Failures that say nothing about the entry itself. */
-export function isTransient(error: unknown): boolean {
-  const code = errorCode(error);
-  return code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN' || code === 'EINTR' || code === 'ENOMEM';
 }
 
 export function readAll(fd: number, length: number): Buffer {
@@ -56,19 +50,6 @@ export function withDirectory(dir: string, operation: () => void): void {
       fs.mkdirSync(dir, { recursive: true });
     }
   }
-}
-
-export function removeFile(path: string): void {
-  try {
-    fs.unlinkSync(path);
-  } catch {}
-}
-
-/** Removes the file at `entry.path` unless another process replaced it since inode `entry.ino` was read there. */
-export function removeIfUnchanged(entry: { path: string; ino: number }): void {
-  try {
-    if (fs.statSync(entry.path).ino === entry.ino) fs.unlinkSync(entry.path);
-  } catch {}
 }
 
 /**

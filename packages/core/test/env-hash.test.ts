@@ -1,15 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { coreEntry, type ScratchProject, scratchProject } from './support/processes.ts';
-
-const fakePackage = (version: string) => ({
-  'node_modules/fake-units/package.json': JSON.stringify({
-    name: 'fake-units',
-    version,
-    type: 'module',
-    exports: './index.js',
-  }),
-  'node_modules/fake-units/index.js': 'export const toMeters = (feet) => feet * 0.3048;\n',
-});
+import { coreEntry, fakePackage, type ScratchProject, scratchProject } from './support/processes.ts';
 
 const work = `import { func } from ${JSON.stringify(coreEntry)};
 import { toMeters } from 'fake-units';

@@ -1,20 +1,10 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { coreEntry, type ScratchProject, scratchProject } from './support/processes.ts';
+import { coreEntry, fakePackage, type ScratchProject, scratchProject } from './support/processes.ts';
 
 /**
  * Why did it miss? Each run is a fresh process on real files sharing one DiskCache; between runs
  * a helper is edited, a package upgraded, an input changed — and the report must say which.
  */
-
-const fakePackage = (version: string) => ({
-  'node_modules/fake-units/package.json': JSON.stringify({
-    name: 'fake-units',
-    version,
-    type: 'module',
-    exports: './index.js',
-  }),
-  'node_modules/fake-units/index.js': 'export const toMeters = (feet) => feet * 0.3048;\n',
-});
 
 const helpers = (factor: number) =>
   `export function scale(x: number): number {\n  return x * ${factor};\n}\n`;

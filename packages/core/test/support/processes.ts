@@ -64,3 +64,14 @@ export function scratchProject(files: Record<string, string>, prefix = 'memoflow
   for (const [path, text] of Object.entries(files)) project.write(path, text);
   return project;
 }
+
+/** The files of an npm package `fake-units` at `version`, installed in a scratch project's node_modules. */
+export const fakePackage = (version: string): Record<string, string> => ({
+  'node_modules/fake-units/package.json': JSON.stringify({
+    name: 'fake-units',
+    version,
+    type: 'module',
+    exports: './index.js',
+  }),
+  'node_modules/fake-units/index.js': 'export const toMeters = (feet) => feet * 0.3048;\n',
+});
