@@ -8,6 +8,7 @@ import { turnNow } from './_clock.ts';
 import { blobPath, readBlob, removeBlob, writeBlob } from './_disk-blob.ts';
 import { removeDirectory, removeOlderThan, tempPathIn } from './_disk-fs.ts';
 import { type Access, DiskIndex, type IndexRow } from './_disk-index.ts';
+import { infoOf, planPrune, recordOf } from './_disk-manage.ts';
 import {
   assertKey,
   assertLimit,
@@ -198,37 +199,12 @@ export class DiskCache implements CacheBackend {
 
   /** What the cache holds, from totals kept with every write: no scan, however many entries. */
   async info(): Promise<DiskCacheInfo> {
-    const nodes: CacheInfo['nodes'] = {};
-    for (const [node, counters] of this.#usage.nodes) nodes[node] = { entries: 0, bytes: 0, ...counters };
-    const info: DiskCacheInfo = {
-      backend: this.name,
-      location: this.dir,
-      entries: 0,
-      bytes: 0,
-      hits: this.#usage.hits,
-      misses: this.#usage.misses,
-      nodes,
-      recent: [],
-      corrupt: this.#corrupt,
-    };
     const index = this.#openIndex(false);
-    if (!index) return info;
-    await this.#flushAccesses();
-    await index.purgeExpired(Date.now(), this.#releaseBlob);
-    for (const [node, totals] of Object.entries(index.nodeTotals())) {
-      nodes[node] = { hits: 0, misses: 0, ...nodes[node], ...totals };
-      info.entries += totals.entries;
-      info.bytes += totals.bytes;
+    if (index) {
+      await this.#flushAccesses();
+      await index.purgeExpired(Date.now(), this.#releaseBlob);
     }
-    const records = (keys: Iterable<string>) =>
-      [...keys].flatMap((key) => {
-        const row = index.get(key);
-        return row ? [recordOf(key, row)] : [];
-      });
-    info.recent = records(index.byCreation(true, 10));
-    const [oldest] = records(index.byCreation(false, 1));
-    if (oldest) Object.assign(info, { oldest, newest: info.recent[0] });
-    return info;
+    return { ...infoOf(index, this.#usage, this.name, this.dir), location: this.dir, corrupt: this.#corrupt };
   }
 
   /** Removes expired entries, entries unused for `maxAge`, then least recently used ones until the limits hold. */
@@ -241,32 +217,7 @@ export class DiskCache implements CacheBackend {
     if (!index) return { removed: [], bytes: 0 };
     await this.#flushAccesses();
     const now = Date.now();
-    let { entries, bytes } = index.totals();
-    const maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
-    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
-    const removed: EntryRecord[] = [];
-    const take = (key: string, row: IndexRow) => {
-      removed.push(recordOf(key, row));
-      entries--;
-      bytes -= row.b;
-    };
-    // Expired entries first, from the expiry order; then the least recently used, only as far as
-    // needed: stale entries come first in that order, so the walk stops where the limits hold.
-    const expiredKeys = new Set<string>();
-    for (const key of index.expiredKeys(now)) {
-      const row = index.get(key);
-      if (!row) continue;
-      expiredKeys.add(key);
-      take(key, row);
-    }
-    for (const key of index.leastRecentlyUsed()) {
-      if (expiredKeys.has(key)) continue;
-      const row = index.get(key);
-      if (!row) continue;
-      const stale = options.maxAge !== undefined && now - row.a > options.maxAge;
-      if (!stale && entries <= maxEntries && bytes <= maxBytes) break;
-      take(key, row);
-    }
+    const removed = planPrune(index, options, now);
     if (!options.dryRun) {
       // Small transactions: other processes' writes interleave, and few dirty pages are held at once.
       for (let i = 0; i < removed.length; i += 1_000) {
@@ -410,17 +361,3 @@ export class DiskCache implements CacheBackend {
 }
 
 const expired = (row: IndexRow, now: number): boolean => row.e !== 0 && row.e <= now;
-
-function recordOf(key: string, row: IndexRow): EntryRecord {
-  const record: EntryRecord = {
-    key,
-    node: row.n,
-    bytes: row.b,
-    createdAt: row.c,
-    lastAccess: row.a,
-    hits: row.h,
-  };
-  if (row.e !== 0) record.expiresAt = row.e;
-  if (row.m >= 0) record.computeMs = row.m;
-  return record;
-}
