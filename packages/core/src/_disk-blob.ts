@@ -80,7 +80,7 @@ export function readBlob(
 }
 
 /** The payload of a blob file's bytes, if its header is ours, names `hash`, and its length and CRC32 hold. */
-export function checkedPayload(file: Buffer, hash: string): Uint8Array | undefined {
+function checkedPayload(file: Buffer, hash: string): Uint8Array | undefined {
   if (
     file.length < BLOB_HEADER_BYTES ||
     file.readUInt32LE(0) !== MAGIC ||

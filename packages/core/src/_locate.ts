@@ -123,7 +123,7 @@ export function declarationOf(
 }
 
 /** The binding a module exports under `name`, following `export { a as name }`, `export … from` and `export *`. */
-export function resolveExport(
+function resolveExport(
   module: ParsedModule,
   name: string,
   seen = new Set<string>(),

@@ -1,7 +1,7 @@
 import type { NodeReport, NodeStatus, RunReportData } from './report.ts';
 
 /** The mark each status gets in the verbose line and the text table (the seed's style). */
-export const STATUS_MARK: Record<NodeStatus, string> = {
+const STATUS_MARK: Record<NodeStatus, string> = {
   hit: '✓',
   miss: '✗',
   failed: '✗',
@@ -59,7 +59,7 @@ export function formatCount(count: number): string {
 }
 
 /** `2 hit, 1 miss, 1 failed`: the statuses that occur, in a fixed order. */
-export function statusCounts(nodes: readonly NodeReport[]): string {
+function statusCounts(nodes: readonly NodeReport[]): string {
   const counts = new Map<NodeStatus, number>();
   for (const node of nodes) counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
   return STATUS_ORDER.filter((status) => counts.has(status))
@@ -68,7 +68,7 @@ export function statusCounts(nodes: readonly NodeReport[]): string {
 }
 
 /** The milliseconds all hits saved together. */
-export function totalSavedMs(nodes: readonly NodeReport[]): number {
+function totalSavedMs(nodes: readonly NodeReport[]): number {
   let saved = 0;
   for (const node of nodes) saved += node.savedMs ?? 0;
   return saved;

@@ -151,7 +151,7 @@ function declareLexical(statements: AstNode[], add: Add, isProgram: boolean): vo
 }
 
 /** The names a binding pattern declares: `{ a, b: [c, ...d] = x }` → a, c, d. */
-export function patternNames(pattern: AstNode | null): string[] {
+function patternNames(pattern: AstNode | null): string[] {
   if (!pattern) return [];
   switch (pattern.type) {
     case 'Identifier':

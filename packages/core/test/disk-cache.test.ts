@@ -4,6 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { describeCacheBackend } from '../../conformance/src/index.ts';
 import { hash } from '../src/_hash.ts';
+import type { NodeSignature } from '../src/backend.ts';
 import { DiskCache } from '../src/disk-cache.ts';
 
 const root = fs.mkdtempSync(join(tmpdir(), 'memoflow-disk-test-'));
@@ -14,6 +15,16 @@ describeCacheBackend('DiskCache', () => new DiskCache({ dir: freshDir() }), {
   bounded: ({ maxEntries, maxBytes }) => new DiskCache({ dir: freshDir(), maxEntries, maxBytes }),
 });
 
+/** A signature with placeholder hashes: what these tests need is its node and key. */
+const signature = (node: string, key: string): NodeSignature => ({
+  node,
+  key,
+  codeHash: '',
+  envHash: '',
+  inputsHash: '',
+  depsHash: '',
+  timestamp: 1,
+});
 const key = (n: number) => n.toString(16).padStart(64, '0');
 const bytes = (text: string) => new TextEncoder().encode(text);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,15 +67,7 @@ describe('DiskCache', () => {
     const value = bytes('value');
     await cache.setBlob(key(1), value, { node: '../../secret node' });
     await cache.setBlob(key(2), value, { node: 'other' });
-    await cache.setMeta({
-      node: '../../secret node',
-      key: key(1),
-      codeHash: '',
-      envHash: '',
-      inputsHash: '',
-      depsHash: '',
-      timestamp: 1,
-    });
+    await cache.setMeta(signature('../../secret node', key(1)));
     const files = filesUnder(dir).map((file) => relative(dir, file).split(sep).join('/'));
     const blob = hash(value);
     expect(files.filter((file) => file.startsWith('v2/blobs/'))).toEqual([
@@ -108,15 +111,7 @@ describe('DiskCache', () => {
       await expect(cache.getBlob(bad)).rejects.toThrow(/Invalid cache key/);
     }
     await cache.setBlob(key(1), bytes('x'), { node: '../../../../escape' });
-    await cache.setMeta({
-      node: '../../../escape',
-      key: key(1),
-      codeHash: '',
-      envHash: '',
-      inputsHash: '',
-      depsHash: '',
-      timestamp: 1,
-    });
+    await cache.setMeta(signature('../../../escape', key(1)));
     expect(fs.readdirSync(parent)).toEqual(['cache']);
     for (const file of filesUnder(parent)) expect(file.startsWith(dir + sep)).toBe(true);
   });
@@ -233,15 +228,7 @@ describe('DiskCache', () => {
     await a.setBlob(key(1), bytes('x'), { node: 'n' });
     await b.clear();
     await a.setBlob(key(2), bytes('y'), { node: 'n' });
-    await a.setMeta({
-      node: 'n',
-      key: key(2),
-      codeHash: '',
-      envHash: '',
-      inputsHash: '',
-      depsHash: '',
-      timestamp: 1,
-    });
+    await a.setMeta(signature('n', key(2)));
     expect(await b.getMany([key(1), key(2)])).toEqual([undefined, expect.any(Uint8Array)]);
   });
 
@@ -337,15 +324,7 @@ describe('DiskCache export() and import()', () => {
     for (let i = 1; i <= 5; i++)
       await source.setBlob(key(i), bytes(`value ${i}`), { node: i % 2 ? 'odd' : 'even', computeMs: i });
     await source.setBlob(key(6), bytes('value 1'), { node: 'odd' });
-    await source.setMeta({
-      node: 'odd',
-      key: key(5),
-      codeHash: 'c',
-      envHash: 'e',
-      inputsHash: 'i',
-      depsHash: 'd',
-      timestamp: 1,
-    });
+    await source.setMeta(signature('odd', key(5)));
     const archive = join(freshDir(), 'cache.tar.gz');
     expect(await source.export(archive)).toMatchObject({ entries: 6, blobs: 5 });
     await source.close();
