@@ -193,6 +193,7 @@ export function managementTests(create: BackendFactory): void {
         corrupt: [],
         missing: [],
         orphans: 0,
+        damagedRecords: 0,
         ok: true,
       });
     });
@@ -207,7 +208,15 @@ export function managementTests(create: BackendFactory): void {
         await backend().setBlob(key, value, info(node, { outputHash: outputHashOf(value) }));
       }
       const report = await backend().verify();
-      expect(report).toEqual({ checked: 5, blobs: 5, corrupt: [], missing: [], orphans: 0, ok: true });
+      expect(report).toEqual({
+        checked: 5,
+        blobs: 5,
+        corrupt: [],
+        missing: [],
+        orphans: 0,
+        damagedRecords: 0,
+        ok: true,
+      });
       expect((await backend().info()).entries).toBe(5);
       for (const [key, value] of stored) expect(sameBytes(await backend().getBlob(key), value)).toBe(true);
       expect((await backend().verify()).ok).toBe(true);

@@ -1,59 +1,29 @@
 /**
- * The index of DiskCache: an LMDB environment (via lmdb-js, whose prebuilt binaries install from
- * the npm registry). LMDB is transactional and safe for many processes at once: writers take a
- * lock, readers read a consistent snapshot without one, and a process killed mid-transaction
- * leaves the last committed state. Lookups are ≈2 µs at 1,000,000 entries; a full scan of
- * 1,000,000 entries takes about a second. docs/architecture.md has the measurements behind
- * the choice.
+ * The index of DiskCache: a journal of self-checking records (`_disk-journal.ts`) that every
+ * process appends to and replays into typed-array tables (`_disk-state.ts`). A lookup is a
+ * table probe and one read of the entry's record; a write is one append. Damage to the journal
+ * costs the entries whose records it hit, never a crash or a wrong value. docs/architecture.md
+ * has the measurements behind the design.
  */
-import fs from 'node:fs';
-import { type Database, open, type RootDatabase } from 'lmdb';
+import { compact, finishCompaction } from './_disk-compact.ts';
+import {
+  clearRecord,
+  decodePut,
+  deleteRecord,
+  keyPrint,
+  metaRecord,
+  type PutFields,
+  putRecord,
+  RecordType,
+  recordKey,
+  recordType,
+  touchRecord,
+} from './_disk-journal.ts';
+import { JournalFile } from './_disk-journal-file.ts';
+import { IndexState } from './_disk-state.ts';
 import type { NodeSignature } from './backend.ts';
 
-/** One entry: a signature key → the blob holding its value, and what management needs. */
-export interface IndexRow {
-  /** The blob: sha256 of the stored bytes. */
-  o: string;
-  /** Node name. */
-  n: string;
-  /** Bytes. */
-  b: number;
-  /** Created, ms since the epoch. */
-  c: number;
-  /** Expires, ms since the epoch; 0: never. */
-  e: number;
-  /** Compute time in ms; -1: unknown. */
-  m: number;
-  /** Last access, ms since the epoch. */
-  a: number;
-  /** Hits. */
-  h: number;
-}
-
-/** A time and a key, ordered by time: the keys of the LRU, creation and expiry orders. */
-const timeKey = (time: number, key: string) =>
-  `${String(Math.max(0, Math.floor(time))).padStart(15, '0')}:${key}`;
-const accessKey = timeKey;
-const keyOfAccess = (access: string) => access.slice(16);
-
-const HEX_64 = /^[0-9a-f]{64}$/;
-
-/** Whether a decoded value has the shape of a row: a damaged page must not pass for one. */
-function isRow(value: unknown): value is IndexRow {
-  const row = value as IndexRow;
-  return (
-    typeof row === 'object' &&
-    row !== null &&
-    typeof row.o === 'string' &&
-    HEX_64.test(row.o) &&
-    typeof row.n === 'string' &&
-    typeof row.b === 'number' &&
-    typeof row.c === 'number' &&
-    typeof row.e === 'number' &&
-    typeof row.a === 'number' &&
-    typeof row.h === 'number'
-  );
-}
+export type { PutFields } from './_disk-journal.ts';
 
 /** Limits enforced on every write, oldest access first. */
 export interface IndexLimits {
@@ -74,294 +44,359 @@ export interface Access {
   hits: number;
 }
 
-/** Blob hashes whose last entry went (their files are removed under the write lock). */
-type Release = (hash: string) => void;
+/** The journal is compacted when it is this large and more than twice what its live entries need. */
+const COMPACT_MIN_BYTES = 4 << 20;
+/** How often a process looks for a compaction another one left half done. */
+const NEWER_CHECK_MS = 1_000;
+const APPEND_CHUNK_BYTES = 1 << 20;
+
+/** A blob's fingerprint: its first 16 hex digits (a sha256 we computed: uniform). */
+const blobPrint = (hex: string): [number, number] => [
+  Number.parseInt(hex.slice(0, 8), 16),
+  Number.parseInt(hex.slice(8, 16), 16),
+];
+
+/** The least recently used order, computed when a bound is exceeded and consumed evicting. */
+interface LruOrder {
+  slots: Uint32Array;
+  /** Access times when sorted: a row read since (or reused) is skipped. */
+  access: Float64Array;
+  next: number;
+}
 
 export class DiskIndex {
-  readonly #root: RootDatabase;
-  readonly #entries: Database<IndexRow, string>;
-  readonly #access: Database<number, string>;
-  readonly #blobs: Database<number, string>;
-  readonly #meta: Database<NodeSignature, string>;
-  readonly #totals: Database<number, string>;
-  /** Node → its entries and bytes, kept with every write: `info()` reads these instead of scanning. */
-  readonly #nodes: Database<NodeTotals, string>;
-  /** `<created>:<key>`: the oldest and newest entries without a scan. */
-  readonly #created: Database<number, string>;
-  /** `<expires>:<key>` for entries with a ttl: what has expired, without a scan. */
-  readonly #expiring: Database<number, string>;
+  readonly #journal: JournalFile;
+  #state = new IndexState();
+  #lru: LruOrder | undefined;
+  #lastTime = 0;
+  #checkedNewer = 0;
+  #damageTaken = 0;
 
   constructor(path: string) {
-    fs.mkdirSync(path, { recursive: true });
-    this.#root = open({ path, maxDbs: 16 });
-    this.#entries = this.#root.openDB<IndexRow, string>('entries', { encoding: 'msgpack' });
-    this.#access = this.#root.openDB<number, string>('access', { encoding: 'msgpack' });
-    this.#blobs = this.#root.openDB<number, string>('blobs', { encoding: 'msgpack' });
-    this.#meta = this.#root.openDB<NodeSignature, string>('meta', { encoding: 'msgpack' });
-    this.#totals = this.#root.openDB<number, string>('totals', { encoding: 'msgpack' });
-    this.#nodes = this.#root.openDB<NodeTotals, string>('nodes', { encoding: 'msgpack' });
-    this.#created = this.#root.openDB<number, string>('created', { encoding: 'msgpack' });
-    this.#expiring = this.#root.openDB<number, string>('expiring', { encoding: 'msgpack' });
+    this.#journal = new JournalFile(path);
+    this.sync();
   }
 
-  /** The row of a key; a row that does not decode as one (a damaged page) is dropped and reads as absent. */
-  get(key: string): IndexRow | undefined {
-    let row: unknown;
-    try {
-      row = this.#entries.get(key);
-    } catch {
-      row = null;
+  /** Damaged stretches of the journal skipped since it was opened. */
+  get damaged(): number {
+    return this.#journal.damaged;
+  }
+
+  /** Damaged stretches of the journal skipped since the last call. */
+  takeDamage(): number {
+    const damaged = this.#journal.damaged - this.#damageTaken;
+    this.#damageTaken = this.#journal.damaged;
+    return damaged;
+  }
+
+  /** Reads what other processes appended since the last call. */
+  sync(): void {
+    for (;;) {
+      const next = this.#journal.readNew((bytes, body, end, offset) =>
+        this.#state.apply(bytes, body, end, offset),
+      );
+      if (next !== undefined) {
+        this.#reload(next);
+        continue;
+      }
+      const now = Date.now();
+      if (now - this.#checkedNewer < NEWER_CHECK_MS) return;
+      this.#checkedNewer = now;
+      // A newer generation without a Seal here: its compactor died mid-way, or is about to seal.
+      if (!this.#journal.newerExists() || !finishCompaction(this.#journal, this.#time())) return;
     }
-    if (row === undefined || isRow(row)) return row;
-    this.#entries.remove(key).catch(() => {});
-    return undefined;
+  }
+
+  /** The entry of a key, if it is in the index and its record checks out. */
+  get(key: string): PutFields | undefined {
+    this.sync();
+    return this.#lookup(key);
   }
 
   getMeta(node: string): NodeSignature | undefined {
-    return this.#meta.get(node);
+    this.sync();
+    return this.#state.meta.get(node)?.signature;
   }
 
-  setMeta(signature: NodeSignature): Promise<boolean> {
-    return this.#meta.put(signature.node, signature);
+  setMeta(signature: NodeSignature): void {
+    this.#append([metaRecord(this.#time(), JSON.stringify(signature))]);
   }
 
   /** How many entries point to a blob. */
   references(blob: string): number {
-    return this.#blobs.get(blob) ?? 0;
+    const [hi, lo] = blobPrint(blob);
+    return this.#state.blobs.referencesOf(hi, lo);
   }
 
-  /** Each node's entries and bytes, as kept transactionally. */
+  /** Unique blob bytes and entries. */
+  totals(): { bytes: number; entries: number } {
+    return { bytes: this.#state.blobs.totalBytes, entries: this.#state.entries.entries };
+  }
+
+  /** Each node's entries and bytes. */
   nodeTotals(): Record<string, NodeTotals> {
+    const { names, entries, bytes } = this.#state.nodes;
     const nodes: Record<string, NodeTotals> = {};
-    for (const { key, value } of this.#nodes.getRange()) nodes[key] = value;
+    names.forEach((name, id) => {
+      if (entries[id]! > 0) nodes[name] = { entries: entries[id]!, bytes: bytes[id]! };
+    });
     return nodes;
   }
 
-  /** Keys by creation time: the oldest first, or the newest first with `newest`. */
-  *byCreation(newest = false, limit = Number.POSITIVE_INFINITY): Generator<string> {
-    for (const created of this.#created.getKeys({ reverse: newest, limit })) yield keyOfAccess(created);
-  }
-
-  /** Removes the entries whose ttl has run out (a write only when there are some). */
-  async purgeExpired(now: number, release: Release): Promise<void> {
-    if ([...this.#expiring.getKeys({ end: timeKey(now, ''), limit: 1 })].length === 0) return;
-    await this.#root.transaction(() => this.#purgeExpired(now, release));
-  }
-
-  /** Unique blob bytes and entries, as kept transactionally. */
-  totals(): { bytes: number; entries: number } {
-    return { bytes: this.#totals.get('bytes') ?? 0, entries: this.#totals.get('entries') ?? 0 };
-  }
-
-  /** Every row, optionally one node's, in key order; rows that do not decode are skipped (and dropped). */
-  *rows(node?: string): Generator<[string, IndexRow]> {
-    let last: string | undefined;
-    try {
-      for (const { key, value } of this.#entries.getRange()) {
-        last = key;
-        if (isRow(value) && (node === undefined || value.n === node)) yield [key, value];
-      }
-      return;
-    } catch {
-      // A value that does not decode ends the fast scan: go on key by key past it.
+  /** The `limit` newest entries, newest first, or the oldest ones, oldest first. */
+  byCreation(newest: boolean, limit: number): PutFields[] {
+    const created = this.#state.entries.created;
+    const sign = newest ? -1 : 1;
+    const best: number[] = [];
+    for (const slot of this.#state.entries.entryRows()) {
+      const value = sign * created[slot]!;
+      if (best.length === limit && value >= sign * created[best.at(-1)!]!) continue;
+      let at = best.length;
+      while (at > 0 && sign * created[best[at - 1]!]! > value) at--;
+      best.splice(at, 0, slot);
+      if (best.length > limit) best.pop();
     }
-    for (const key of this.#entries.getKeys(last === undefined ? {} : { start: last })) {
-      if (key === last) continue;
-      const row = this.get(key);
-      if (row && (node === undefined || row.n === node)) yield [key, row];
-    }
+    return best.flatMap((slot) => this.#entryAt(slot) ?? []);
   }
 
-  /** Recomputes the totals from the rows and blob references: after damage, or a process killed mid-way. */
-  recount(): Promise<void> {
-    return this.#root.transaction(() => {
-      let entries = 0;
-      let bytes = 0;
-      const counted = new Set<string>();
-      for (const [, row] of this.rows()) {
-        entries++;
-        if (!counted.has(row.o)) bytes += row.b;
-        counted.add(row.o);
-      }
-      this.#totals.put('entries', entries);
-      this.#totals.put('bytes', bytes);
-      // The orders, blob references and per-node totals are derived from the rows: rebuild them too.
-      const derived = [this.#access, this.#created, this.#expiring, this.#nodes, this.#blobs];
-      for (const db of derived as Database<unknown, string>[]) {
-        for (const key of [...db.getKeys()]) db.remove(key);
-      }
-      for (const [key, row] of this.rows()) {
-        this.#blobs.put(row.o, (this.#blobs.get(row.o) ?? 0) + 1);
-        this.#access.put(accessKey(row.a, key), 1);
-        this.#created.put(timeKey(row.c, key), 1);
-        if (row.e !== 0) this.#expiring.put(timeKey(row.e, key), 1);
-        this.#addToNode(row.n, 1, row.b);
-      }
-    });
+  /** Every entry, optionally one node's. */
+  *rows(node?: string): Generator<PutFields> {
+    const state = this.#state;
+    const id = node === undefined ? -1 : state.nodes.has(node) ? state.nodes.idOf(node) : -2;
+    if (id === -2) return;
+    const slots = [...state.entries.entryRows()].filter(
+      (slot) => id === -1 || state.entries.node[slot] === id,
+    );
+    for (const slot of slots) {
+      // A row removed meanwhile (by this or another process) is skipped.
+      if (state !== this.#state || state.entries.dead[slot] !== 0) continue;
+      const entry = this.#entryAt(slot);
+      if (entry) yield entry;
+    }
   }
 
   /** Keys of entries whose ttl ran out by `now`, soonest first. */
-  *expiredKeys(now: number): Generator<string> {
-    for (const expiring of this.#expiring.getKeys({ end: timeKey(now, '') })) yield keyOfAccess(expiring);
+  expiredKeys(now: number): string[] {
+    const { entries } = this.#state;
+    const slots = [...entries.entryRows()].filter(
+      (slot) => entries.expires[slot] !== 0 && entries.expires[slot]! <= now,
+    );
+    slots.sort((a, b) => entries.expires[a]! - entries.expires[b]!);
+    return slots.flatMap((slot) => this.#entryAt(slot)?.key ?? []);
   }
 
-  /** Keys from least to most recently used. */
-  *leastRecentlyUsed(): Generator<string> {
-    for (const access of this.#access.getKeys()) yield keyOfAccess(access);
+  /** Entries from least to most recently used. */
+  *leastRecentlyUsed(): Generator<PutFields> {
+    const order = this.#lruOrder();
+    for (const slot of order.slots) {
+      const entry = this.#entryAt(slot);
+      if (entry) yield entry;
+    }
   }
 
   /**
-   * Records an entry, in one write transaction: the previous row of the key (if any) is
-   * replaced, blob reference counts and totals follow, and then the limits are enforced.
-   * `ensureBlob` runs under the write lock when the blob gains its first reference.
+   * Records an entry (after the reads gathered since the last write), then enforces the limits.
+   * Returns the blobs that lost their last entry: the caller removes their files.
    */
-  put(
-    key: string,
-    row: IndexRow,
-    limits: IndexLimits,
-    accesses: ReadonlyMap<string, Access>,
-    ensureBlob: () => void,
-    release: Release,
-  ): Promise<void> {
-    return this.#root.transaction(() => {
-      // Reads not written yet count for the LRU order this write's eviction walks.
-      this.#applyAccesses(accesses);
-      const previous = this.#entries.get(key);
-      if (previous) this.#forgetOrders(key, previous);
-      else this.#add('entries', 1);
-      if (previous?.o !== row.o) {
-        const references = this.#blobs.get(row.o) ?? 0;
-        if (references === 0) {
-          this.#add('bytes', row.b);
-          // Another process may have removed this blob's file since it was written: make sure it is there.
-          ensureBlob();
-        }
-        this.#blobs.put(row.o, references + 1);
-        if (previous) this.#release(previous, release);
+  put(entry: PutFields, limits: IndexLimits, accesses: ReadonlyMap<string, Access>): string[] {
+    this.sync();
+    const previous = this.#lookup(entry.key);
+    this.#append([...this.#touches(accesses), putRecord(this.#time(), entry)]);
+    const freed = previous ? this.#unreferenced([previous]) : [];
+    freed.push(...this.#enforce(limits, entry.access));
+    this.#maybeCompact();
+    return freed;
+  }
+
+  /** Removes entries; returns the blobs that lost their last entry. */
+  remove(keys: readonly string[]): string[] {
+    this.sync();
+    const entries = keys.flatMap((key) => this.#lookup(key) ?? []);
+    if (entries.length === 0) return [];
+    const time = this.#time();
+    this.#append(entries.map((entry) => deleteRecord(time, entry.key)));
+    this.#maybeCompact();
+    return this.#unreferenced(entries);
+  }
+
+  /** Writes access times and hit counts gathered in memory (hits never write on their own). */
+  touch(accesses: ReadonlyMap<string, Access>): void {
+    this.#append(this.#touches(accesses));
+  }
+
+  /** Removes every entry and signature, or one node's; returns the blobs that lost their last entry. */
+  clear(node: string | undefined): string[] {
+    const entries = node === undefined ? [] : [...this.rows(node)];
+    this.#append([clearRecord(this.#time(), node)]);
+    this.#maybeCompact();
+    return this.#unreferenced(entries);
+  }
+
+  /** Rewrites the journal with only the live entries (damaged stretches go with it). */
+  compact(): void {
+    this.sync();
+    if (compact(this.#journal, this.#state, this.#journal.size(), this.#time())) this.sync();
+  }
+
+  close(): void {
+    this.#journal.close();
+  }
+
+  #lookup(key: string): PutFields | undefined {
+    const [hi, lo] = keyPrint(key);
+    const slot = this.#state.rowOf(hi, lo);
+    return slot < 0 ? undefined : this.#entryAt(slot, key);
+  }
+
+  /** The entry of a live row, read from its record; `key`, when given, must be the record's. */
+  #entryAt(slot: number, key?: string): PutFields | undefined {
+    const table = this.#state.entries;
+    const record = this.#journal.recordAt(table.offset[slot]!);
+    if (!record || recordType(record.bytes, record.body) !== RecordType.Put) return undefined;
+    if (key !== undefined && recordKey(record.bytes, record.body) !== key) return undefined;
+    const entry = decodePut(record.bytes, record.body, record.end);
+    entry.access = table.access[slot]!;
+    entry.hits = table.hits[slot]!;
+    return entry;
+  }
+
+  #append(records: Buffer[]): void {
+    if (records.length === 0) return;
+    for (const chunk of chunks(records)) {
+      for (;;) {
+        const generation = this.#journal.generation;
+        this.#journal.append(chunk);
+        this.sync();
+        // The journal was compacted meanwhile: the chunk may have landed after the Seal. Records
+        // are idempotent under last-writer-wins, so writing it again in the new generation is safe.
+        if (this.#journal.generation === generation) break;
       }
-      this.#entries.put(key, row);
-      this.#access.put(accessKey(row.a, key), 1);
-      this.#created.put(timeKey(row.c, key), 1);
-      if (row.e !== 0) this.#expiring.put(timeKey(row.e, key), 1);
-      this.#addToNode(row.n, 1, row.b);
-      this.#purgeExpired(row.a, release);
-      this.#enforce(limits, row.a, release);
-    });
-  }
-
-  /** Removes entries, in one write transaction. */
-  remove(keys: readonly string[], release: Release): Promise<void> {
-    return this.#root.transaction(() => {
-      for (const key of keys) this.#removeEntry(key, release);
-    });
-  }
-
-  /** Applies access times and hit counts gathered in memory (hits never write on their own). */
-  touch(accesses: ReadonlyMap<string, Access>): Promise<void> {
-    return this.#root.transaction(() => this.#applyAccesses(accesses));
-  }
-
-  #applyAccesses(accesses: ReadonlyMap<string, Access>): void {
-    for (const [key, { time, hits }] of accesses) {
-      const row = this.#entries.get(key);
-      if (!row || time <= row.a) continue;
-      this.#access.remove(accessKey(row.a, key));
-      this.#entries.put(key, { ...row, a: time, h: row.h + hits });
-      this.#access.put(accessKey(time, key), 1);
     }
   }
 
-  /** Removes every entry and blob reference, or one node's, in one write transaction. */
-  clear(node: string | undefined, release: Release): Promise<void> {
-    return this.#root.transaction(() => {
-      // Keys are collected before removing: a cursor is not walked while its rows are deleted.
-      const keys =
-        node === undefined ? [...this.#entries.getKeys()] : [...this.rows(node)].map(([key]) => key);
-      for (const key of keys) this.#removeEntry(key, release);
-      const nodes = node === undefined ? [...this.#meta.getKeys()] : [node];
-      for (const name of nodes) this.#meta.remove(name);
-    });
+  #touches(accesses: ReadonlyMap<string, Access>): Buffer[] {
+    const time = this.#time();
+    return [...accesses].map(([key, { time: access, hits }]) => touchRecord(time, key, access, hits));
   }
 
-  close(): Promise<void> {
-    return this.#root.close();
-  }
-
-  #enforce(limits: IndexLimits, now: number, release: Release): void {
-    const cutoff = now - limits.maxAge;
-    const within = () => {
-      const { bytes, entries } = this.totals();
-      return bytes <= limits.maxBytes && entries <= limits.maxEntries;
-    };
-    if (within() && limits.maxAge === Number.POSITIVE_INFINITY) return;
-    // Oldest access first, in batches: a cursor is not walked while its rows are deleted.
+  /** Removes expired entries, entries unused for `maxAge`, then least recently used ones until the limits hold. */
+  #enforce(limits: IndexLimits, now: number): string[] {
+    const table = this.#state.entries;
+    const stale = this.#state.nextExpiry <= now ? this.expiredKeys(now) : [];
+    if (this.#state.nextExpiry <= now) this.#state.nextExpiry = nextExpiry(table, now);
+    // Unused for longer than maxAge: the front of the LRU order.
+    const ageLimited = limits.maxAge !== Number.POSITIVE_INFINITY;
+    for (
+      let slot = ageLimited ? this.#leastRecent() : -1;
+      slot >= 0 && now - table.access[slot]! > limits.maxAge;
+    ) {
+      const entry = this.#entryAt(slot);
+      if (entry && !stale.includes(entry.key)) stale.push(entry.key);
+      this.#lru!.next++;
+      slot = this.#leastRecent();
+    }
+    const freed = this.remove(stale);
     for (;;) {
-      const batch = [...this.#access.getKeys({ limit: 256 })];
-      if (batch.length === 0) return;
-      for (const access of batch) {
-        const key = keyOfAccess(access);
-        const row = this.#entries.get(key);
-        if (!row) {
-          this.#access.remove(access);
-          continue;
-        }
-        if (row.a >= cutoff && within()) return;
-        this.#removeEntry(key, release);
+      const excessEntries = this.#state.entries.entries - limits.maxEntries;
+      const excessBytes = this.#state.blobs.totalBytes - limits.maxBytes;
+      if (excessEntries <= 0 && excessBytes <= 0) return freed;
+      const victims: string[] = [];
+      let bytes = 0;
+      while (victims.length < excessEntries || bytes < excessBytes) {
+        const slot = this.#leastRecent();
+        if (slot < 0) break;
+        this.#lru!.next++;
+        const entry = this.#entryAt(slot);
+        if (!entry) continue;
+        victims.push(entry.key);
+        bytes += entry.bytes;
       }
+      if (victims.length === 0) return freed;
+      freed.push(...this.remove(victims));
     }
   }
 
-  #removeEntry(key: string, release: Release): void {
-    const row = this.#entries.get(key);
-    if (!row) return;
-    this.#entries.remove(key);
-    this.#forgetOrders(key, row);
-    this.#add('entries', -1);
-    this.#release(row, release);
-  }
-
-  /** Takes a row out of the orders and per-node totals (before it is replaced or removed). */
-  #forgetOrders(key: string, row: IndexRow): void {
-    this.#access.remove(accessKey(row.a, key));
-    this.#created.remove(timeKey(row.c, key));
-    if (row.e !== 0) this.#expiring.remove(timeKey(row.e, key));
-    this.#addToNode(row.n, -1, -row.b);
-  }
-
-  #addToNode(node: string, entries: number, bytes: number): void {
-    const totals = this.#nodes.get(node) ?? { entries: 0, bytes: 0 };
-    totals.entries += entries;
-    totals.bytes += bytes;
-    if (totals.entries > 0) this.#nodes.put(node, totals);
-    else this.#nodes.remove(node);
-  }
-
-  /** Removes entries whose ttl ran out, oldest expiry first: only those, however large the index. */
-  #purgeExpired(now: number, release: Release): void {
-    const end = timeKey(now, '');
-    for (;;) {
-      const batch = [...this.#expiring.getKeys({ end, limit: 256 })];
-      if (batch.length === 0) return;
-      for (const expiring of batch) {
-        const key = keyOfAccess(expiring);
-        if (this.#entries.get(key)) this.#removeEntry(key, release);
-        else this.#expiring.remove(expiring);
+  /**
+   * The least recently used live row, at the front of the LRU order (which the caller advances
+   * past it once taken), or -1. The order is sorted once and consumed: rows read, reused or
+   * removed since are skipped, and it is sorted again when used up.
+   */
+  #leastRecent(): number {
+    const table = this.#state.entries;
+    for (let fresh = false; ; ) {
+      if (!this.#lru || this.#lru.next >= this.#lru.slots.length) {
+        if (fresh) return -1;
+        this.#lru = this.#lruOrder();
+        fresh = true;
+        if (this.#lru.slots.length === 0) return -1;
       }
+      const order = this.#lru;
+      const slot = order.slots[order.next]!;
+      if (table.dead[slot] === 0 && table.access[slot] === order.access[order.next] && this.#isLive(slot)) {
+        return slot;
+      }
+      order.next++;
     }
   }
 
-  #release(row: IndexRow, release: Release): void {
-    const references = (this.#blobs.get(row.o) ?? 1) - 1;
-    if (references > 0) {
-      this.#blobs.put(row.o, references);
-      return;
-    }
-    this.#blobs.remove(row.o);
-    this.#add('bytes', -row.b);
-    release(row.o);
+  #isLive(slot: number): boolean {
+    const table = this.#state.entries;
+    return this.#state.rowOf(table.hi[slot]!, table.lo[slot]!) === slot;
   }
 
-  #add(total: 'bytes' | 'entries', delta: number): void {
-    this.#totals.put(total, (this.#totals.get(total) ?? 0) + delta);
+  #lruOrder(): LruOrder {
+    const table = this.#state.entries;
+    const slots = Uint32Array.from(table.entryRows());
+    slots.sort((a, b) => table.access[a]! - table.access[b]!);
+    return { slots, access: Float64Array.from(slots, (slot) => table.access[slot]!), next: 0 };
+  }
+
+  #unreferenced(entries: readonly PutFields[]): string[] {
+    return [...new Set(entries.map((entry) => entry.blob))].filter((blob) => this.references(blob) === 0);
+  }
+
+  #maybeCompact(): void {
+    const size = this.#journal.size();
+    if (size < COMPACT_MIN_BYTES) return;
+    const { putBytes, puts, entries } = this.#state;
+    const needed = entries.entries * (puts === 0 ? 200 : putBytes / puts);
+    if (size > 2 * needed + COMPACT_MIN_BYTES) this.compact();
+  }
+
+  /** Moves to a new generation: its journal is replayed from the start into a new state. */
+  #reload(generation: number): void {
+    this.#journal.moveTo(generation);
+    this.#state = new IndexState();
+    this.#lru = undefined;
+  }
+
+  /** Record times, strictly increasing within this process: ties between processes fall to file order. */
+  #time(): number {
+    this.#lastTime = Math.max(Date.now(), this.#lastTime + 0.001);
+    return this.#lastTime;
+  }
+}
+
+/** The soonest expiry after `now` among the live rows. */
+function nextExpiry(table: IndexState['entries'], now: number): number {
+  let soonest = Number.POSITIVE_INFINITY;
+  for (const slot of table.entryRows()) {
+    const expires = table.expires[slot]!;
+    if (expires > now && expires < soonest) soonest = expires;
+  }
+  return soonest;
+}
+
+/** Records grouped into writes of about a megabyte. */
+function* chunks(records: Buffer[]): Generator<Buffer> {
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < records.length; i++) {
+    bytes += records[i]!.length;
+    if (bytes >= APPEND_CHUNK_BYTES || i === records.length - 1) {
+      yield records.length === 1 ? records[0]! : Buffer.concat(records.slice(start, i + 1), bytes);
+      start = i + 1;
+      bytes = 0;
+    }
   }
 }

@@ -1,24 +1,24 @@
 /** What DiskCache's management reads from its index: `info()` totals and `prune()` plans. */
 
-import type { DiskIndex, IndexRow } from './_disk-index.ts';
+import type { DiskIndex, PutFields } from './_disk-index.ts';
 import type { UsageCounters } from './_disk-memory-shared.ts';
 import type { CacheInfo, EntryRecord, PruneOptions } from './backend.ts';
 
-export function recordOf(key: string, row: IndexRow): EntryRecord {
+export function recordOf(entry: PutFields): EntryRecord {
   const record: EntryRecord = {
-    key,
-    node: row.n,
-    bytes: row.b,
-    createdAt: row.c,
-    lastAccess: row.a,
-    hits: row.h,
+    key: entry.key,
+    node: entry.node,
+    bytes: entry.bytes,
+    createdAt: entry.created,
+    lastAccess: entry.access,
+    hits: entry.hits,
   };
-  if (row.e !== 0) record.expiresAt = row.e;
-  if (row.m >= 0) record.computeMs = row.m;
+  if (entry.expires !== 0) record.expiresAt = entry.expires;
+  if (entry.computeMs >= 0) record.computeMs = entry.computeMs;
   return record;
 }
 
-/** `info()` from the totals the index keeps with every write, and this process's hit counters. */
+/** `info()` from the totals the index keeps, and this process's hit counters. */
 export function infoOf(
   index: DiskIndex | undefined,
   usage: UsageCounters,
@@ -43,19 +43,14 @@ export function infoOf(
     info.entries += totals.entries;
     info.bytes += totals.bytes;
   }
-  const records = (keys: Iterable<string>) =>
-    [...keys].flatMap((key) => {
-      const row = index.get(key);
-      return row ? [recordOf(key, row)] : [];
-    });
-  info.recent = records(index.byCreation(true, 10));
-  const [oldest] = records(index.byCreation(false, 1));
-  if (oldest) Object.assign(info, { oldest, newest: info.recent[0] });
+  info.recent = index.byCreation(true, 10).map(recordOf);
+  const [oldest] = index.byCreation(false, 1);
+  if (oldest) Object.assign(info, { oldest: recordOf(oldest), newest: info.recent[0] });
   return info;
 }
 
 /**
- * What `prune()` removes: expired entries, from the expiry order; then the least recently used,
+ * What `prune()` removes: expired entries, soonest expiry first; then the least recently used,
  * only as far as needed: stale entries come first in that order, so the walk stops where the
  * limits hold.
  */
@@ -64,25 +59,23 @@ export function planPrune(index: DiskIndex, options: PruneOptions, now: number):
   const maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   const removed: EntryRecord[] = [];
-  const take = (key: string, row: IndexRow) => {
-    removed.push(recordOf(key, row));
+  const expired = new Set<string>();
+  const take = (entry: PutFields) => {
+    removed.push(recordOf(entry));
     entries--;
-    bytes -= row.b;
+    bytes -= entry.bytes;
   };
-  const expiredKeys = new Set<string>();
   for (const key of index.expiredKeys(now)) {
-    const row = index.get(key);
-    if (!row) continue;
-    expiredKeys.add(key);
-    take(key, row);
+    const entry = index.get(key);
+    if (!entry) continue;
+    expired.add(key);
+    take(entry);
   }
-  for (const key of index.leastRecentlyUsed()) {
-    if (expiredKeys.has(key)) continue;
-    const row = index.get(key);
-    if (!row) continue;
-    const stale = options.maxAge !== undefined && now - row.a > options.maxAge;
+  for (const entry of index.leastRecentlyUsed()) {
+    if (expired.has(entry.key)) continue;
+    const stale = options.maxAge !== undefined && now - entry.access > options.maxAge;
     if (!stale && entries <= maxEntries && bytes <= maxBytes) break;
-    take(key, row);
+    take(entry);
   }
   return removed;
 }

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { type ArchiveEntry, readArchive, writeArchive } from './_disk-archive.ts';
-import { BLOB_HEADER_BYTES, blobPath, writeBlob } from './_disk-blob.ts';
-import type { DiskIndex, IndexLimits } from './_disk-index.ts';
+import { BLOB_HEADER_BYTES, blobPath } from './_disk-blob.ts';
+import type { DiskIndex, PutFields } from './_disk-index.ts';
 import type { NodeSignature } from './backend.ts';
 
 /** What `export()` wrote or `import()` added. */
@@ -30,18 +30,18 @@ export async function exportCache(
   const entries: ArchiveEntry[] = [];
   const nodes = new Set<string>();
   const now = Date.now();
-  for (const [key, row] of index?.rows(node) ?? []) {
-    if (row.e !== 0 && row.e <= now) continue;
+  for (const entry of index?.rows(node) ?? []) {
+    if (entry.expires !== 0 && entry.expires <= now) continue;
     entries.push({
-      key,
-      node: row.n,
-      blob: row.o,
-      bytes: row.b,
-      createdAt: row.c,
-      expiresAt: row.e,
-      computeMs: row.m,
+      key: entry.key,
+      node: entry.node,
+      blob: entry.blob,
+      bytes: entry.bytes,
+      createdAt: entry.created,
+      expiresAt: entry.expires,
+      computeMs: entry.computeMs,
     });
-    nodes.add(row.n);
+    nodes.add(entry.node);
   }
   const meta = [...nodes].flatMap((name) => index?.getMeta(name) ?? []);
   const manifest = { format: 'memoflow-cache' as const, version: 1 as const, createdAt: now, entries, meta };
@@ -53,11 +53,10 @@ export async function exportCache(
  * stored; entries keep their creation time and compute time, and count as used now.
  */
 export async function importCache(
-  index: DiskIndex,
   files: CacheFiles,
-  limits: IndexLimits,
-  release: (blob: string) => void,
   file: string,
+  store: (entry: PutFields, payload: Uint8Array) => void,
+  setMeta: (signature: NodeSignature) => void,
 ): Promise<TransferResult> {
   const staging = join(files.temp, `import-${randomBytes(6).toString('hex')}`);
   const { manifest, blobs } = await readArchive(file, staging);
@@ -66,22 +65,23 @@ export async function importCache(
     let bytes = 0;
     for (const entry of manifest.entries) {
       const payload = fs.readFileSync(blobs.get(entry.blob)!);
-      const store = () => writeBlob(files.blobs, files.temp, entry.blob, payload);
-      store();
-      const row = {
-        o: entry.blob,
-        n: entry.node,
-        b: payload.length,
-        c: entry.createdAt,
-        e: entry.expiresAt,
-        m: entry.computeMs,
-        a: now,
-        h: 0,
-      };
-      await index.put(entry.key, row, limits, new Map(), store, release);
+      store(
+        {
+          key: entry.key,
+          blob: entry.blob,
+          node: entry.node,
+          bytes: payload.length,
+          created: entry.createdAt,
+          expires: entry.expiresAt,
+          computeMs: entry.computeMs,
+          access: now,
+          hits: 0,
+        },
+        payload,
+      );
       bytes += payload.length;
     }
-    for (const signature of manifest.meta as NodeSignature[]) await index.setMeta(signature);
+    for (const signature of manifest.meta as NodeSignature[]) setMeta(signature);
     return { entries: manifest.entries.length, blobs: blobs.size, bytes };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });

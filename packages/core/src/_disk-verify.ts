@@ -10,32 +10,49 @@ export type { VerifyReport } from './backend.ts';
 
 const HASH_NAME = /^[0-9a-f]{64}$/;
 
-export async function verifyIndex(
+/**
+ * Checks every entry's blob; removes the entries of damaged or missing blobs, then compacts the
+ * index (damaged journal records go with it) and removes blob files no entry references.
+ */
+export function verifyIndex(
   index: DiskIndex | undefined,
   blobs: string,
-  release: (blob: string) => void,
-): Promise<VerifyReport> {
-  const report: VerifyReport = { checked: 0, blobs: 0, corrupt: [], missing: [], orphans: 0, ok: true };
+  release: (blobs: string[]) => number,
+): VerifyReport {
+  const report: VerifyReport = {
+    checked: 0,
+    blobs: 0,
+    corrupt: [],
+    missing: [],
+    orphans: 0,
+    damagedRecords: 0,
+    ok: true,
+  };
   if (index) {
+    index.sync();
     const verdicts = new Map<string, 'ok' | 'corrupt' | 'missing'>();
-    for (const [key, row] of index.rows()) {
+    for (const entry of index.rows()) {
       report.checked++;
-      let verdict = verdicts.get(row.o);
+      let verdict = verdicts.get(entry.blob);
       if (!verdict) {
-        verdict = checkBlob(blobs, row.o);
-        verdicts.set(row.o, verdict);
+        verdict = checkBlob(blobs, entry.blob);
+        verdicts.set(entry.blob, verdict);
         report.blobs++;
-        if (verdict === 'corrupt') removeBlob(blobs, row.o);
+        if (verdict === 'corrupt') removeBlob(blobs, entry.blob);
       }
-      if (verdict !== 'ok') report[verdict].push(key);
+      if (verdict !== 'ok') report[verdict].push(entry.key);
     }
-    await index.remove([...report.corrupt, ...report.missing], release);
-    await index.recount();
-    // References were just recounted from the rows (damaged counts are rebuilt, not trusted), and are
-    // read again per file, so a blob another process committed meanwhile is not taken for an orphan.
-    report.orphans = removeOrphans(index, blobs);
+    release(index.remove([...report.corrupt, ...report.missing]));
+    report.damagedRecords = index.takeDamage();
+    // A damaged stretch of the journal is skipped on every replay until a compaction leaves it out.
+    if (report.damagedRecords > 0) index.compact();
+    report.orphans = release(unreferenced(index, blobs));
   }
-  report.ok = report.corrupt.length === 0 && report.missing.length === 0 && report.orphans === 0;
+  report.ok =
+    report.corrupt.length === 0 &&
+    report.missing.length === 0 &&
+    report.orphans === 0 &&
+    report.damagedRecords === 0;
   return report;
 }
 
@@ -47,18 +64,13 @@ function checkBlob(blobs: string, blob: string): 'ok' | 'corrupt' | 'missing' {
 
 /**
  * Blob files no entry references: left by a process killed between writing a blob and
- * recording it. One that a writer is about to record is rewritten by that writer's transaction.
+ * recording it. (Releasing them checks again: a writer may be recording one right now.)
  */
-function removeOrphans(index: DiskIndex, blobs: string): number {
-  let orphans = 0;
-  for (const shard of safeList(blobs)) {
-    for (const name of safeList(join(blobs, shard))) {
-      if (!HASH_NAME.test(name) || index.references(name) > 0) continue;
-      removeBlob(blobs, name);
-      orphans++;
-    }
-  }
-  return orphans;
+function unreferenced(index: DiskIndex, blobs: string): string[] {
+  index.sync();
+  return safeList(blobs).flatMap((shard) =>
+    safeList(join(blobs, shard)).filter((name) => HASH_NAME.test(name) && index.references(name) === 0),
+  );
 }
 
 function safeList(dir: string): string[] {

@@ -115,6 +115,8 @@ export interface VerifyReport {
   missing: string[];
   /** Blob files no entry referenced, removed. */
   orphans: number;
+  /** Damaged stretches of an index skipped (each cost the entries whose records it held), then rewritten without them. */
+  damagedRecords: number;
   /** Whether everything was intact. */
   ok: boolean;
 }

@@ -1,13 +1,13 @@
 /**
- * The embedded persistent backend: content-addressed blob files and an LMDB index, bounded,
+ * The embedded persistent backend: content-addressed blob files and a journal index, bounded,
  * crash-safe and safe for many processes at once.
  */
 import fs from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { turnNow } from './_clock.ts';
 import { blobPath, readBlob, removeBlob, writeBlob } from './_disk-blob.ts';
-import { removeDirectory, removeOlderThan, tempPathIn } from './_disk-fs.ts';
-import { type Access, DiskIndex, type IndexRow } from './_disk-index.ts';
+import { removeDirectory, removeOlderThan, tempPathIn, withDirectory } from './_disk-fs.ts';
+import { type Access, DiskIndex, type PutFields } from './_disk-index.ts';
 import { infoOf, planPrune, recordOf } from './_disk-manage.ts';
 import {
   assertKey,
@@ -59,24 +59,26 @@ export interface DiskCacheInfo extends CacheInfo {
   corrupt: number;
 }
 
+/** Entries removed per index append when pruning. */
+const PRUNE_BATCH = 10_000;
 /** Access times and hits gathered in memory are written at most this often, or once this many keys were read. */
 const ACCESS_FLUSH_MS = 1_000;
 const ACCESS_FLUSH_HITS = 1_000;
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /**
- * Stores values under `<dir>/v2/`:
+ * Stores values under `<dir>/v3/`:
  *
  * - `blobs/<2 hex>/<sha256>`: each distinct value once, however many signatures produced it;
  *   a header with its length and CRC32, checked on every read, then the bytes. Written to
  *   `tmp/` and renamed into place, so no reader ever sees part of one.
- * - `index/`: an LMDB environment mapping signature keys to blobs, with what management needs
- *   (node, size, created, last access, hits, compute time), the LRU order, blob reference counts,
- *   totals and each node's last signature. Transactional, and shared safely by processes.
+ * - `index/journal-<n>`: the index, a journal of self-checking records mapping signature keys to
+ *   blobs with what management needs (node, size, created, last access, hits, compute time), and
+ *   each node's last signature. Every process appends to it and replays it into memory.
  *
  * `maxBytes`, `maxEntries` and `maxAge` are enforced on every write, least recently used first.
- * Hits do not write: access times and hit counts are gathered in memory and written in one
- * transaction every second (or thousand hits, or on `close()`).
+ * Hits do not write: access times and hit counts are gathered in memory and appended together
+ * every second (or thousand hits, or on `close()`).
  *
  * @example
  * const cache = new DiskCache({ dir: '.memoflow', maxBytes: 10 * 2 ** 30 });
@@ -96,7 +98,6 @@ export class DiskCache implements CacheBackend {
   #corrupt = 0;
   #accesses = new Map<string, Access>();
   #flushTimer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> = Promise.resolve();
 
   constructor(options: DiskCacheOptions = {}) {
     const where = 'DiskCache options';
@@ -116,7 +117,7 @@ export class DiskCache implements CacheBackend {
       maxAge: options.maxAge ?? Number.POSITIVE_INFINITY,
     };
     this.dir = resolve(options.dir ?? (process.env.MEMOFLOW_CACHE_DIR || '.memoflow'));
-    const root = join(this.dir, 'v2');
+    const root = join(this.dir, 'v3');
     this.#blobs = join(root, 'blobs');
     this.#temp = join(root, 'tmp');
     this.#indexPath = join(root, 'index');
@@ -133,36 +134,35 @@ export class DiskCache implements CacheBackend {
 
   async has(key: string): Promise<boolean> {
     assertKey(key);
-    const row = this.#openIndex(false)?.get(key);
-    return row !== undefined && !expired(row, Date.now()) && fs.existsSync(blobPath(this.#blobs, row.o));
+    const entry = this.#openIndex(false)?.get(key);
+    return (
+      entry !== undefined && !expired(entry, Date.now()) && fs.existsSync(blobPath(this.#blobs, entry.blob))
+    );
   }
 
   async setBlob(key: string, value: Uint8Array, info: EntryInfo): Promise<void> {
     assertKey(key);
     assertNode(info.node);
     assertTtl(info.ttl, `the entry info of node \`${info.node}\``);
-    const blob = hash(value);
-    const now = Date.now();
-    const row: IndexRow = {
-      o: blob,
-      n: info.node,
-      b: value.length,
-      c: now,
-      e: expiryOf(info.ttl ?? this.#ttl, now),
-      m: info.computeMs ?? -1,
-      a: now,
-      h: 0,
-    };
     if (value.length > this.#limits.maxBytes) {
       // A value larger than the whole cache is not kept, and evicts nothing; an older value under the key goes.
       await this.delete(key);
       return;
     }
+    const now = Date.now();
+    const entry: PutFields = {
+      key,
+      blob: hash(value),
+      node: info.node,
+      bytes: value.length,
+      created: now,
+      expires: expiryOf(info.ttl ?? this.#ttl, now),
+      computeMs: info.computeMs ?? -1,
+      access: now,
+      hits: 0,
+    };
     try {
-      writeBlob(this.#blobs, this.#temp, blob, value);
-      const ensureBlob = () => writeBlob(this.#blobs, this.#temp, blob, value);
-      const index = this.#openIndex(true)!;
-      await index.put(key, row, this.#limits, this.#takeAccesses(), ensureBlob, this.#releaseBlob);
+      this.#store(entry, value);
     } catch (error) {
       throw this.#failure(`Cannot store entry ${key} of node \`${info.node}\``, error);
     }
@@ -174,7 +174,7 @@ export class DiskCache implements CacheBackend {
     const index = this.#openIndex(false);
     if (!index?.get(key)) return false;
     this.#accesses.delete(key);
-    await index.remove([key], this.#releaseBlob);
+    this.#release(index.remove([key]));
     return true;
   }
 
@@ -185,26 +185,27 @@ export class DiskCache implements CacheBackend {
 
   async setMeta(signature: NodeSignature): Promise<void> {
     assertNode(signature.node);
-    await this.#openIndex(true)!.setMeta(signature);
+    this.#openIndex(true)!.setMeta(signature);
   }
 
   async *entries(options: { node?: string } = {}): AsyncIterable<EntryRecord> {
     if (options.node !== undefined) assertNode(options.node);
     const index = this.#openIndex(false);
     if (!index) return;
-    await this.#flushAccesses();
+    this.#flushAccesses();
     const now = Date.now();
-    for (const [key, row] of index.rows(options.node)) if (!expired(row, now)) yield recordOf(key, row);
+    for (const entry of index.rows(options.node)) if (!expired(entry, now)) yield recordOf(entry);
   }
 
-  /** What the cache holds, from totals kept with every write: no scan, however many entries. */
+  /** What the cache holds, from totals the index keeps in memory: no scan of the directory, however many entries. */
   async info(): Promise<DiskCacheInfo> {
     const index = this.#openIndex(false);
     if (index) {
-      await this.#flushAccesses();
-      await index.purgeExpired(Date.now(), this.#releaseBlob);
+      this.#flushAccesses();
+      this.#release(index.remove(index.expiredKeys(Date.now())));
     }
-    return { ...infoOf(index, this.#usage, this.name, this.dir), location: this.dir, corrupt: this.#corrupt };
+    const corrupt = this.#corrupt + (index?.damaged ?? 0);
+    return { ...infoOf(index, this.#usage, this.name, this.dir), location: this.dir, corrupt };
   }
 
   /** Removes expired entries, entries unused for `maxAge`, then least recently used ones until the limits hold. */
@@ -215,16 +216,13 @@ export class DiskCache implements CacheBackend {
     assertLimit(options.maxEntries, 'maxEntries', where);
     const index = this.#openIndex(false);
     if (!index) return { removed: [], bytes: 0 };
-    await this.#flushAccesses();
+    this.#flushAccesses();
     const now = Date.now();
     const removed = planPrune(index, options, now);
     if (!options.dryRun) {
-      // Small transactions: other processes' writes interleave, and few dirty pages are held at once.
-      for (let i = 0; i < removed.length; i += 1_000) {
-        await index.remove(
-          removed.slice(i, i + 1_000).map((record) => record.key),
-          this.#releaseBlob,
-        );
+      for (let i = 0; i < removed.length; i += PRUNE_BATCH) {
+        const keys = removed.slice(i, i + PRUNE_BATCH).map((record) => record.key);
+        this.#release(index.remove(keys));
       }
       removeOlderThan(this.#temp, now - STALE_TEMP_MS);
     }
@@ -237,11 +235,12 @@ export class DiskCache implements CacheBackend {
     if (!index) return;
     this.#accesses.clear();
     if (options.node !== undefined) {
-      await index.clear(options.node, this.#releaseBlob);
+      this.#release(index.clear(options.node));
       return;
     }
     // Blob files are dropped with their directory, not one by one: renamed away, then deleted.
-    await index.clear(undefined, () => {});
+    // A writer storing meanwhile finds its blob gone after recording it, and writes it again.
+    index.clear(undefined);
     removeDirectory(this.#blobs, this.#temp, tempPathIn(this.#temp));
     this.#usage.forgetMisses();
     removeOlderThan(this.#temp, Date.now() - STALE_TEMP_MS);
@@ -250,8 +249,8 @@ export class DiskCache implements CacheBackend {
   /** Re-hashes every blob against its name and checks every entry: bad ones are removed and reported. */
   async verify(): Promise<VerifyReport> {
     const index = this.#openIndex(false);
-    await this.#flushAccesses();
-    const report = await verifyIndex(index, this.#blobs, this.#releaseBlob);
+    this.#flushAccesses();
+    const report = verifyIndex(index, this.#blobs, (blobs) => this.#release(blobs));
     this.#corrupt += report.corrupt.length;
     return report;
   }
@@ -262,20 +261,25 @@ export class DiskCache implements CacheBackend {
    */
   async export(file: string, options: { node?: string } = {}): Promise<TransferResult> {
     if (options.node !== undefined) assertNode(options.node);
-    await this.#flushAccesses();
+    this.#flushAccesses();
     return exportCache(this.#openIndex(false), this.#files(), file, options.node);
   }
 
   /** Adds the entries of an archive `export()` wrote; every value is verified against its hash first. */
   async import(file: string): Promise<TransferResult> {
-    return importCache(this.#openIndex(true)!, this.#files(), this.#limits, this.#releaseBlob, file);
+    const index = this.#openIndex(true)!;
+    return importCache(
+      this.#files(),
+      file,
+      (entry, payload) => this.#store(entry, payload),
+      (signature) => index.setMeta(signature),
+    );
   }
 
   async close(): Promise<void> {
-    await this.#flushAccesses();
-    const index = this.#index;
+    this.#flushAccesses();
+    this.#index?.close();
     this.#index = undefined;
-    await index?.close();
   }
 
   #openIndex(create: boolean): DiskIndex | undefined {
@@ -284,44 +288,77 @@ export class DiskCache implements CacheBackend {
     if (!create && !fs.existsSync(this.#indexPath)) return undefined;
     try {
       this.#index = new DiskIndex(this.#indexPath);
-    } catch {
-      // An index that will not open is damaged: set it aside and start a new one. Its blobs become
-      // orphans for verify() to remove; every lookup is a miss until results are stored again.
-      this.#corrupt++;
-      try {
-        fs.renameSync(this.#indexPath, `${this.#indexPath}.damaged-${Date.now()}`);
-        this.#index = new DiskIndex(this.#indexPath);
-      } catch (error) {
-        throw this.#failure(`Cannot open the index at ${this.#indexPath}`, error);
-      }
+    } catch (error) {
+      throw this.#failure(`Cannot open the index at ${this.#indexPath}`, error);
     }
     return this.#index;
   }
 
+  /** Writes a blob (unless it is there), records its entry, and enforces the limits. */
+  #store(entry: PutFields, payload: Uint8Array): void {
+    writeBlob(this.#blobs, this.#temp, entry.blob, payload);
+    const freed = this.#openIndex(true)!.put(entry, this.#limits, this.#takeAccesses());
+    // Another process may have released this blob between the write and the record: if its file
+    // went, write it again (the release protocol in #release keeps one that is referenced).
+    writeBlob(this.#blobs, this.#temp, entry.blob, payload);
+    this.#release(freed);
+  }
+
   #get(key: string): Uint8Array | undefined {
     assertKey(key);
-    const row = this.#openIndex(false)?.get(key);
-    if (!row || expired(row, Date.now())) {
+    const index = this.#openIndex(false);
+    const entry = index?.get(key);
+    if (!index || !entry || expired(entry, Date.now())) {
       this.#usage.miss(key);
       return undefined;
     }
-    const read = readBlob(this.#blobs, row.o);
+    const read = readBlob(this.#blobs, entry.blob);
     if (read === undefined || 'corrupt' in read) {
       // A missing or damaged blob is a miss, never an error: drop the entry (and the bad file).
       if (read) {
         this.#corrupt++;
-        removeBlob(this.#blobs, row.o);
+        removeBlob(this.#blobs, entry.blob);
       }
-      this.#index!.remove([key], this.#releaseBlob).catch(() => {});
+      this.#release(index.remove([key]));
       this.#usage.miss(key);
       return undefined;
     }
-    this.#usage.hit(this.#usage.of(row.n));
+    this.#usage.hit(this.#usage.of(entry.node));
     this.#recordAccess(key);
     return read.payload;
   }
 
-  #releaseBlob = (blob: string): void => removeBlob(this.#blobs, blob);
+  /**
+   * Removes the files of blobs whose last entry went; returns how many it removed. Each file is
+   * first renamed away, then the index is read again: a blob another process recorded meanwhile
+   * is put back. A writer that records a blob after that finds the file gone and writes it again.
+   */
+  #release(blobs: readonly string[]): number {
+    if (blobs.length === 0 || !this.#index) return 0;
+    fs.mkdirSync(this.#temp, { recursive: true });
+    const parked: [blob: string, trash: string][] = [];
+    for (const blob of blobs) {
+      const trash = tempPathIn(this.#temp);
+      try {
+        fs.renameSync(blobPath(this.#blobs, blob), trash);
+        parked.push([blob, trash]);
+      } catch {
+        // Gone already: another process released it, or a clear() took the directory.
+      }
+    }
+    if (parked.length === 0) return 0;
+    this.#index.sync();
+    let removed = 0;
+    for (const [blob, trash] of parked) {
+      if (this.#index.references(blob) > 0) {
+        restore(trash, blobPath(this.#blobs, blob));
+      } else {
+        fs.rmSync(trash, { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
 
   #files() {
     return { blobs: this.#blobs, temp: this.#temp };
@@ -333,16 +370,19 @@ export class DiskCache implements CacheBackend {
       access.time = turnNow();
       access.hits++;
     } else this.#accesses.set(key, { time: turnNow(), hits: 1 });
-    if (this.#accesses.size >= ACCESS_FLUSH_HITS) void this.#flushAccesses();
-    else this.#flushTimer ??= setTimeout(() => void this.#flushAccesses(), ACCESS_FLUSH_MS).unref();
+    if (this.#accesses.size >= ACCESS_FLUSH_HITS) this.#flushAccesses();
+    else this.#flushTimer ??= setTimeout(() => this.#flushAccesses(), ACCESS_FLUSH_MS).unref();
   }
 
-  /** Writes the access times and hits gathered since the last flush, in one transaction. */
-  #flushAccesses(): Promise<void> {
+  /** Appends the access times and hits gathered since the last flush. */
+  #flushAccesses(): void {
     const accesses = this.#takeAccesses();
-    if (accesses.size === 0 || !this.#index) return this.#flushing;
-    this.#flushing = this.#flushing.then(() => this.#index?.touch(accesses)).catch(() => {});
-    return this.#flushing;
+    if (accesses.size === 0 || !this.#index) return;
+    try {
+      this.#index.touch(accesses);
+    } catch {
+      // Access times steer eviction only: losing a second of them is not worth failing a read.
+    }
   }
 
   /** The reads gathered since the last write, for the caller to write. */
@@ -360,4 +400,13 @@ export class DiskCache implements CacheBackend {
   }
 }
 
-const expired = (row: IndexRow, now: number): boolean => row.e !== 0 && row.e <= now;
+const expired = (entry: PutFields, now: number): boolean => entry.expires !== 0 && entry.expires <= now;
+
+/** Puts a parked blob back; if a writer has written it again meanwhile, the parked copy goes. */
+function restore(trash: string, path: string): void {
+  try {
+    withDirectory(dirname(path), () => fs.renameSync(trash, path));
+  } catch {
+    fs.rmSync(trash, { force: true });
+  }
+}

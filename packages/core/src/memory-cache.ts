@@ -189,7 +189,15 @@ export class MemoryCache implements CacheBackend {
    */
   async verify(): Promise<VerifyReport> {
     const now = Date.now();
-    const report: VerifyReport = { checked: 0, blobs: 0, corrupt: [], missing: [], orphans: 0, ok: true };
+    const report: VerifyReport = {
+      checked: 0,
+      blobs: 0,
+      corrupt: [],
+      missing: [],
+      orphans: 0,
+      damagedRecords: 0,
+      ok: true,
+    };
     for (let entry = this.#oldest; entry !== undefined; ) {
       const next = entry.newer;
       if (entry.expiresAt !== 0 && entry.expiresAt <= now) this.#remove(entry);

@@ -185,7 +185,7 @@ async function check(dir: string, count: number, profile: Profile, steps: string
 
 // ─── files ─────────────────────────────────────────────────────────────────────────────────────
 
-const blobsOf = (dir: string) => join(dir, 'v2', 'blobs');
+const blobsOf = (dir: string) => join(dir, 'v3', 'blobs');
 const blobFile = (dir: string, payload: Uint8Array) => {
   const name = hash(payload);
   return join(blobsOf(dir), name.slice(0, 2), name);
@@ -268,7 +268,7 @@ describe('DiskCache across processes', () => {
     const killed = seconds(since);
     // No writer died on its own (an error, a crash) before its kill.
     expect(unexpected, unexpected.slice(0, 3).join('\n')).toEqual([]);
-    const temps = fs.existsSync(join(dir, 'v2', 'tmp')) ? fs.readdirSync(join(dir, 'v2', 'tmp')).length : 0;
+    const temps = fs.existsSync(join(dir, 'v3', 'tmp')) ? fs.readdirSync(join(dir, 'v3', 'tmp')).length : 0;
 
     const checked = await check(dir, count, 'crash', [
       'read',
@@ -443,7 +443,7 @@ describe('DiskCache across processes', () => {
     // Not met yet: LMDB keeps no page checksums, and some damage to data.mdb crashes the reading
     // process (SIGSEGV, SIGBUS) or leaves verify() unable to repair it; no damage has produced a
     // wrong value. These are the regression tests for a corruption-tolerant index (docs/architecture.md).
-    describe.skip('a damaged index (v2/index/data.mdb, lock.mdb) opened by a new process: it does not crash, returns no wrong value, and verify() cleans up', () => {
+    describe.skip('a damaged index (v3/index/data.mdb, lock.mdb) opened by a new process: it does not crash, returns no wrong value, and verify() cleans up', () => {
       const keys = 300;
       const template = join(root, 'index-template');
       const PAGE = 4096;
@@ -520,7 +520,7 @@ describe('DiskCache across processes', () => {
         test(name, async () => {
           const dir = join(root, `index-${name.replace(/[^a-z0-9]+/gi, '-')}`);
           fs.cpSync(template, dir, { recursive: true });
-          damage(join(dir, 'v2', 'index'));
+          damage(join(dir, 'v3', 'index'));
           const steps = ['read', 'list', 'info', 'verify', 'verify', 'read', 'rewrite', 'read'];
           const { exit, checked } = await checkExit(dir, keys, 'small', steps);
           // Not killed by a signal (SIGSEGV, SIGBUS, SIGABRT), not ended by an uncaught error.

@@ -70,14 +70,14 @@ describe('DiskCache', () => {
     await cache.setMeta(signature('../../secret node', key(1)));
     const files = filesUnder(dir).map((file) => relative(dir, file).split(sep).join('/'));
     const blob = hash(value);
-    expect(files.filter((file) => file.startsWith('v2/blobs/'))).toEqual([
-      `v2/blobs/${blob.slice(0, 2)}/${blob}`,
+    expect(files.filter((file) => file.startsWith('v3/blobs/'))).toEqual([
+      `v3/blobs/${blob.slice(0, 2)}/${blob}`,
     ]);
-    expect(files.filter((file) => !file.startsWith('v2/blobs/') && !file.startsWith('v2/index/'))).toEqual(
+    expect(files.filter((file) => !file.startsWith('v3/blobs/') && !file.startsWith('v3/index/'))).toEqual(
       [],
     );
     expect(files.some((file) => file.includes('secret'))).toBe(false);
-    expect(fs.readdirSync(join(dir, 'v2', 'tmp'))).toEqual([]);
+    expect(fs.readdirSync(join(dir, 'v3', 'tmp'))).toEqual([]);
     await cache.close();
   });
 
@@ -86,7 +86,7 @@ describe('DiskCache', () => {
     const cache = new DiskCache({ dir });
     await cache.setBlob(key(1), bytes('shared'), { node: 'a' });
     await cache.setBlob(key(2), bytes('shared'), { node: 'b' });
-    const file = join(dir, 'v2', 'blobs', hash(bytes('shared')).slice(0, 2), hash(bytes('shared')));
+    const file = join(dir, 'v3', 'blobs', hash(bytes('shared')).slice(0, 2), hash(bytes('shared')));
     expect((await cache.info()).entries).toBe(2);
     await cache.delete(key(1));
     expect(fs.existsSync(file)).toBe(true);
@@ -156,7 +156,7 @@ describe('DiskCache', () => {
     const cache = new DiskCache({ dir });
     await cache.setBlob(key(1), bytes('some payload'), { node: 'n' });
     const blob = hash(bytes('some payload'));
-    const file = join(dir, 'v2', 'blobs', blob.slice(0, 2), blob);
+    const file = join(dir, 'v3', 'blobs', blob.slice(0, 2), blob);
     const content = fs.readFileSync(file);
     content[content.length - 1]! ^= 0xff;
     fs.writeFileSync(file, content);
@@ -172,7 +172,7 @@ describe('DiskCache', () => {
     const cache = new DiskCache({ dir });
     await cache.setBlob(key(1), bytes('x'.repeat(1000)), { node: 'n' });
     const blob = hash(bytes('x'.repeat(1000)));
-    const file = join(dir, 'v2', 'blobs', blob.slice(0, 2), blob);
+    const file = join(dir, 'v3', 'blobs', blob.slice(0, 2), blob);
     fs.truncateSync(file, 500);
     expect(await cache.getBlob(key(1))).toBeUndefined();
     await cache.close();
@@ -211,7 +211,7 @@ describe('DiskCache', () => {
     const dir = freshDir();
     const cache = new DiskCache({ dir });
     await cache.setBlob(key(1), bytes('x'), { node: 'n' });
-    const temp = join(dir, 'v2', 'tmp');
+    const temp = join(dir, 'v3', 'tmp');
     fs.mkdirSync(temp, { recursive: true });
     fs.writeFileSync(join(temp, 'old-garbage'), 'partial');
     fs.writeFileSync(join(temp, 'young-garbage'), 'partial');
@@ -277,7 +277,7 @@ describe('DiskCache bounds, enforced on every write', () => {
     expect(info.entries).toBe(10);
     expect(await cache.has(key(99))).toBe(true);
     expect(await cache.has(key(0))).toBe(false);
-    const blobBytes = filesUnder(join(dir, 'v2', 'blobs')).reduce(
+    const blobBytes = filesUnder(join(dir, 'v3', 'blobs')).reduce(
       (sum, file) => sum + fs.statSync(file).size,
       0,
     );
@@ -302,14 +302,14 @@ describe('DiskCache verify()', () => {
     const cache = new DiskCache({ dir });
     for (let i = 1; i <= 4; i++) await cache.setBlob(key(i), bytes(`value ${i}`), { node: 'n' });
     const fileOf = (text: string) =>
-      join(dir, 'v2', 'blobs', hash(bytes(text)).slice(0, 2), hash(bytes(text)));
+      join(dir, 'v3', 'blobs', hash(bytes(text)).slice(0, 2), hash(bytes(text)));
     const damaged = fs.readFileSync(fileOf('value 1'));
     damaged[damaged.length - 1]! ^= 0x01;
     fs.writeFileSync(fileOf('value 1'), damaged);
     fs.rmSync(fileOf('value 2'));
     const orphan = hash(bytes('orphan'));
-    fs.mkdirSync(join(dir, 'v2', 'blobs', orphan.slice(0, 2)), { recursive: true });
-    fs.writeFileSync(join(dir, 'v2', 'blobs', orphan.slice(0, 2), orphan), 'left by a killed writer');
+    fs.mkdirSync(join(dir, 'v3', 'blobs', orphan.slice(0, 2)), { recursive: true });
+    fs.writeFileSync(join(dir, 'v3', 'blobs', orphan.slice(0, 2), orphan), 'left by a killed writer');
     const report = await cache.verify();
     expect(report).toMatchObject({ checked: 4, corrupt: [key(1)], missing: [key(2)], orphans: 1, ok: false });
     expect((await cache.verify()).ok).toBe(true);

@@ -1,0 +1,177 @@
+/**
+ * Compaction of DiskCache's journal: the live records are written to the next generation, the
+ * current one is sealed, and what other processes appended meanwhile is copied after them.
+ *
+ *  1. Under `compact.lock`, write `journal-<n+1>` from the state (each live entry once, with its
+ *     current access time and hits), fsync it and rename it into place.
+ *  2. Append a Seal record to `journal-<n>`. Readers that reach it move to `n+1`; a writer whose
+ *     record landed after it writes that record again in `n+1`.
+ *  3. Copy the records between the state's end and the Seal into `n+1`, then remove `journal-<n>`.
+ *
+ * Copied records land after newer ones, which replay's last-writer-wins order makes harmless.
+ * A compactor killed between 1 and 2 leaves `n+1` unsealed-for: the next process to notice
+ * finishes step 2 and 3, copying all of `n` (replaying it again changes nothing).
+ */
+import fs from 'node:fs';
+import { join } from 'node:path';
+import {
+  clearRecord,
+  deleteRecord,
+  metaRecord,
+  RECORD_HEADER_BYTES,
+  RecordType,
+  recordKey,
+  recordKeyPrint,
+  recordType,
+  retouchedPut,
+  sealRecord,
+} from './_disk-journal.ts';
+import { type JournalFile, journalPath } from './_disk-journal-file.ts';
+import { FORGET_AFTER_MS, type IndexState } from './_disk-state.ts';
+
+const LOCK_STALE_MS = 10 * 60 * 1000;
+const WRITE_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Compacts the journal if no other process is compacting it. `from` is where the state's
+ * replay reached (the caller has just read to the end). Returns whether it compacted.
+ */
+export function compact(journal: JournalFile, state: IndexState, from: number, now: number): boolean {
+  const lock = takeLock(journal.dir);
+  if (!lock) return false;
+  try {
+    if (journal.newerExists()) return false;
+    const next = journal.generation + 1;
+    const temp = `${journalPath(journal.dir, next)}.tmp-${process.pid}`;
+    writeLive(journal, state, temp, now);
+    fs.renameSync(temp, journalPath(journal.dir, next));
+    sealAndCopy(journal, next, from, now);
+    return true;
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+/**
+ * Finishes a compaction whose process died after renaming the next generation in: seals the
+ * current one and copies all of it there. Returns whether it did (false: a compactor is alive).
+ */
+export function finishCompaction(journal: JournalFile, now: number): boolean {
+  const lock = takeLock(journal.dir);
+  if (!lock) return false;
+  try {
+    if (journal.newerExists()) sealAndCopy(journal, journal.generation + 1, 0, now);
+    return true;
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+function writeLive(journal: JournalFile, state: IndexState, temp: string, now: number): void {
+  const fd = fs.openSync(temp, 'w');
+  try {
+    const out = new Batch(fd);
+    const young = (time: number) => now - time < FORGET_AFTER_MS;
+    if (state.clearedAt > 0 && young(state.clearedAt)) out.push(clearRecord(state.clearedAt, undefined));
+    for (const [node, time] of state.nodeClearedAt) if (young(time)) out.push(clearRecord(time, node));
+    const table = state.entries;
+    journal.scan(journal.fd, 0, (bytes, body, end, offset) => {
+      const type = recordType(bytes, body);
+      if (type !== RecordType.Put && type !== RecordType.Delete) return;
+      const [hi, lo] = recordKeyPrint(bytes, body);
+      const slot = table.find(hi, lo);
+      if (slot < 0 || table.offset[slot] !== offset) return;
+      if (table.dead[slot] === 0) {
+        out.push(
+          retouchedPut(bytes, body - RECORD_HEADER_BYTES, end, table.access[slot]!, table.hits[slot]!),
+        );
+      } else if (young(table.time[slot]!)) {
+        out.push(deleteRecord(table.time[slot]!, recordKey(bytes, body)));
+      }
+    });
+    for (const { time, signature } of state.meta.values())
+      out.push(metaRecord(time, JSON.stringify(signature)));
+    out.flush();
+    // The old generation is removed once this one is in place: make this one durable first.
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function sealAndCopy(journal: JournalFile, next: number, from: number, now: number): void {
+  journal.append(sealRecord(now, next));
+  const fd = fs.openSync(journalPath(journal.dir, next), fs.constants.O_RDWR | fs.constants.O_APPEND);
+  try {
+    const out = new Batch(fd);
+    journal.scan(journal.fd, from, (bytes, body, end) => {
+      out.push(Buffer.from(bytes.subarray(body - RECORD_HEADER_BYTES, end)));
+    });
+    out.flush();
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.rmSync(journal.path, { force: true });
+}
+
+/** Records gathered into writes of about a megabyte, each of whole records. */
+class Batch {
+  readonly #fd: number;
+  #records: Buffer[] = [];
+  #bytes = 0;
+
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  push(record: Buffer): void {
+    this.#records.push(record);
+    this.#bytes += record.length;
+    if (this.#bytes >= WRITE_CHUNK_BYTES) this.flush();
+  }
+
+  flush(): void {
+    if (this.#bytes === 0) return;
+    const data = Buffer.concat(this.#records, this.#bytes);
+    for (let offset = 0; offset < data.length; ) offset += fs.writeSync(this.#fd, data, offset);
+    this.#records = [];
+    this.#bytes = 0;
+  }
+}
+
+/** `compact.lock`, created exclusively; one left by a dead process (or older than 10 minutes) is taken over. */
+function takeLock(dir: string): string | undefined {
+  const path = join(dir, 'compact.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = fs.openSync(path, 'wx');
+      fs.writeSync(fd, `${process.pid} ${Date.now()}`);
+      fs.closeSync(fd);
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !isStale(path)) return undefined;
+      fs.rmSync(path, { force: true });
+    }
+  }
+  return undefined;
+}
+
+export function isStale(lock: string): boolean {
+  let pid: number;
+  let time: number;
+  try {
+    [pid, time] = fs.readFileSync(lock, 'utf8').split(' ').map(Number) as [number, number];
+    // Unreadable contents: a lock being written this instant, or debris; only old debris is stale.
+    if (!Number.isInteger(pid) || !Number.isFinite(time))
+      time = fs.statSync(lock).mtimeMs - LOCK_STALE_MS + 10_000;
+  } catch {
+    return false;
+  }
+  if (!(Date.now() - time < LOCK_STALE_MS)) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The state of DiskCache's index, as replaying its journal builds it: every process holds one,
+ * and brings it up to date by reading what was appended since.
+ *
+ * Replay is last-writer-wins by record time, not by position: a compaction copies records
+ * written during it after newer ones, and a write racing a compaction is written twice. A
+ * deleted entry stays a while as a dead row, so an older record replayed late cannot revive it.
+ */
+import {
+  clearNode,
+  metaJson,
+  putOffsets,
+  RecordType,
+  recordKeyPrint,
+  recordTime,
+  recordType,
+  touchFields,
+} from './_disk-journal.ts';
+import { BlobTable, EntryTable, NodeTotals } from './_disk-table.ts';
+import type { NodeSignature } from './backend.ts';
+
+/** Dead rows and clear records are kept this long: far longer than any compaction takes. */
+export const FORGET_AFTER_MS = 10 * 60 * 1000;
+
+export class IndexState {
+  readonly entries = new EntryTable();
+  readonly blobs = new BlobTable();
+  readonly nodes = new NodeTotals();
+  /** Each node's last signature, with the time of its record. */
+  readonly meta = new Map<string, { time: number; signature: NodeSignature }>();
+  /** Entries recorded before this time were cleared. */
+  clearedAt = 0;
+  /** Per node: entries recorded before this time were cleared. */
+  readonly nodeClearedAt = new Map<string, number>();
+  /** The soonest expiry among live entries, or later (it is recomputed when reached). */
+  nextExpiry = Number.POSITIVE_INFINITY;
+  /** Bytes of Put records replayed, and how many: what a compacted journal needs per entry. */
+  putBytes = 0;
+  puts = 0;
+
+  /** Applies the record whose body starts at `body` in `bytes`; `offset` is where the record starts in the journal. */
+  apply(bytes: Buffer, body: number, end: number, offset: number): void {
+    const time = recordTime(bytes, body);
+    switch (recordType(bytes, body)) {
+      case RecordType.Put:
+        this.#put(bytes, body, end, offset, time);
+        return;
+      case RecordType.Delete:
+        this.#delete(bytes, body, offset, time);
+        return;
+      case RecordType.Touch:
+        this.#touch(bytes, body);
+        return;
+      case RecordType.Meta:
+        this.#meta(bytes, body, end, time);
+        return;
+      case RecordType.Clear:
+        this.#clear(clearNode(bytes, body, end), time);
+        return;
+    }
+  }
+
+  /** The live row of a key's fingerprint, or -1. */
+  rowOf(hi: number, lo: number): number {
+    const slot = this.entries.find(hi, lo);
+    return slot >= 0 && this.entries.dead[slot] === 0 ? slot : -1;
+  }
+
+  #put(bytes: Buffer, body: number, end: number, offset: number, time: number): void {
+    const [hi, lo] = recordKeyPrint(bytes, body);
+    const at = putOffsets(bytes, body);
+    const node = bytes.toString('utf8', at.node, end);
+    if (time < this.clearedAt || time < (this.nodeClearedAt.get(node) ?? 0)) return;
+    const table = this.entries;
+    let slot = table.find(hi, lo);
+    if (slot >= 0) {
+      if (time < table.time[slot]!) return;
+      this.#forget(slot);
+    } else slot = table.insert(hi, lo);
+    const size = bytes.readDoubleLE(at.bytes);
+    const blobHi = bytes.readUInt32BE(at.blob);
+    const blobLo = bytes.readUInt32BE(at.blob + 4);
+    const expires = bytes.readDoubleLE(at.expires);
+    const id = this.nodes.idOf(node);
+    table.dead[slot] = 0;
+    table.blobHi[slot] = blobHi;
+    table.blobLo[slot] = blobLo;
+    table.offset[slot] = offset;
+    table.bytes[slot] = size;
+    table.created[slot] = bytes.readDoubleLE(at.created);
+    table.expires[slot] = expires;
+    table.access[slot] = bytes.readDoubleLE(at.access);
+    table.hits[slot] = bytes.readUInt32LE(at.hits);
+    table.time[slot] = time;
+    table.node[slot] = id;
+    table.entries++;
+    this.blobs.add(blobHi, blobLo, size);
+    this.nodes.add(id, 1, size);
+    if (expires !== 0 && expires < this.nextExpiry) this.nextExpiry = expires;
+    this.putBytes += end - offset;
+    this.puts++;
+  }
+
+  #delete(bytes: Buffer, body: number, offset: number, time: number): void {
+    const [hi, lo] = recordKeyPrint(bytes, body);
+    const table = this.entries;
+    let slot = table.find(hi, lo);
+    if (slot >= 0) {
+      if (time < table.time[slot]!) return;
+      this.#forget(slot);
+    } else slot = table.insert(hi, lo);
+    table.dead[slot] = 1;
+    table.time[slot] = time;
+    // A dead row points to its Delete record: the key, for a compaction to write it again.
+    table.offset[slot] = offset;
+  }
+
+  #touch(bytes: Buffer, body: number): void {
+    const [hi, lo] = recordKeyPrint(bytes, body);
+    const slot = this.rowOf(hi, lo);
+    if (slot < 0) return;
+    const { access, hits } = touchFields(bytes, body);
+    const table = this.entries;
+    if (access > table.access[slot]!) table.access[slot] = access;
+    table.hits[slot] = Math.min(0xffff_ffff, table.hits[slot]! + hits);
+  }
+
+  #meta(bytes: Buffer, body: number, end: number, time: number): void {
+    let signature: NodeSignature;
+    try {
+      signature = JSON.parse(metaJson(bytes, body, end)) as NodeSignature;
+    } catch {
+      return;
+    }
+    if (typeof signature?.node !== 'string') return;
+    const known = this.meta.get(signature.node);
+    if (known && known.time > time) return;
+    this.meta.set(signature.node, { time, signature });
+  }
+
+  #clear(node: string | undefined, time: number): void {
+    if (node === undefined) this.clearedAt = Math.max(this.clearedAt, time);
+    else this.nodeClearedAt.set(node, Math.max(this.nodeClearedAt.get(node) ?? 0, time));
+    const id = node === undefined ? -1 : this.nodes.has(node) ? this.nodes.idOf(node) : -2;
+    if (id === -2) return;
+    const table = this.entries;
+    const cleared = [...table.entryRows()].filter(
+      (slot) => (id === -1 || table.node[slot] === id) && table.time[slot]! <= time,
+    );
+    for (const slot of cleared) {
+      this.#forget(slot);
+      table.remove(slot);
+    }
+    for (const [name, { time: recorded }] of this.meta) {
+      if ((node === undefined || name === node) && recorded <= time) this.meta.delete(name);
+    }
+  }
+
+  /** Takes a live row out of the totals (before it is replaced or dies). */
+  #forget(slot: number): void {
+    const table = this.entries;
+    if (table.dead[slot] === 1) return;
+    table.entries--;
+    this.blobs.release(table.blobHi[slot]!, table.blobLo[slot]!);
+    this.nodes.add(table.node[slot]!, -1, -table.bytes[slot]!);
+  }
+}
