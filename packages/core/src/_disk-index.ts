@@ -44,8 +44,11 @@ export interface Access {
   hits: number;
 }
 
-/** The journal is compacted when it is this large and more than twice what its live entries need. */
-const COMPACT_MIN_BYTES = 4 << 20;
+/**
+ * The journal is compacted when it is this large and more than twice what its live entries
+ * need. `MEMOFLOW_DISK_COMPACT_BYTES` sets it (tests use a small one to compact often).
+ */
+const COMPACT_MIN_BYTES = Number(process.env.MEMOFLOW_DISK_COMPACT_BYTES) || 4 << 20;
 /** How often a process looks for a compaction another one left half done. */
 const NEWER_CHECK_MS = 1_000;
 const APPEND_CHUNK_BYTES = 1 << 20;

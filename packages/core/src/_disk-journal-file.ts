@@ -50,6 +50,8 @@ export class JournalFile {
   #position = 0;
   #buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   #scratch = Buffer.allocUnsafe(512);
+  /** Where the last damaged stretch met ended. */
+  #damageEnd = -1;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -87,11 +89,15 @@ export class JournalFile {
   /** Visits the intact records of `fd` from `from` up to the first Seal; returns where it stopped. */
   scan(fd: number, from: number, visit: Visit): number {
     const size = fs.fstatSync(fd).size;
-    return this.#parse(fd, from, size, Buffer.allocUnsafe(CHUNK_BYTES), (bytes, body, end, offset) => {
+    // Damage met here was counted when the same bytes were read by `readNew`.
+    const damaged = this.damaged;
+    const stopped = this.#parse(fd, from, size, Buffer.allocUnsafe(CHUNK_BYTES), (bytes, body, end, offset) => {
       if (recordType(bytes, body) === RecordType.Seal) return false;
       visit(bytes, body, end, offset);
       return true;
     });
+    this.damaged = damaged;
+    return stopped;
   }
 
   /** The record at `offset`, read again (a hit reads its entry's record: the blob and full key are there). */
@@ -137,6 +143,7 @@ export class JournalFile {
       this.#openNewest();
     }
     this.#position = 0;
+    this.#damageEnd = -1;
   }
 
   close(): void {
@@ -190,8 +197,10 @@ export class JournalFile {
           stop = !visit(buffer, scanned.body, scanned.end, position + at);
           at = scanned.end;
         } else if (scanned.kind === 'damaged') {
-          this.damaged++;
+          // A stretch cut off at the end of the last read is the same damage, counted once.
+          if (position + at !== this.#damageEnd) this.damaged++;
           at = resync(buffer, at, length);
+          this.#damageEnd = position + at;
         } else if (!atEnd) {
           break;
         } else {

@@ -37,11 +37,11 @@ const BLOB_HEADER_BYTES = 56;
 const log = (line: string) => console.log(`[disk-cache.processes] ${line}`);
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
-function start(fixture: string, args: readonly (string | number)[]): ChildProcess {
+function start(fixture: string, args: readonly (string | number)[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(
     process.execPath,
     ['--conditions=source', '--import', tsx, join(fixtures, fixture), ...args.map(String)],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
+    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
 }
 
@@ -69,8 +69,12 @@ const describeExit = (fixture: string, exit: Exit) =>
 const lastLine = (exit: Exit) => JSON.parse(exit.stdout.trim().split('\n').at(-1)!);
 
 /** Runs a fixture to the end, which must exit 0, and parses the JSON it prints last. */
-async function run<T>(fixture: string, args: readonly (string | number)[]): Promise<T> {
-  const exit = await exitOf(start(fixture, args));
+async function run<T>(
+  fixture: string,
+  args: readonly (string | number)[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<T> {
+  const exit = await exitOf(start(fixture, args, env));
   if (exit.code !== 0) throw new Error(describeExit(fixture, exit));
   return lastLine(exit) as T;
 }
@@ -213,6 +217,12 @@ function blobUsage(dir: string): { files: number; bytes: number } {
   return usage;
 }
 
+/** The generation of the newest index journal: one more than the compactions so far. */
+function newestGeneration(dir: string): number {
+  const journals = fs.readdirSync(join(dir, 'v3', 'index')).filter((name) => /^journal-\d+$/.test(name));
+  return Math.max(...journals.map((name) => Number(name.slice('journal-'.length))));
+}
+
 /** `length` bytes that depend only on `seed`: damage is the same from run to run. */
 function noise(length: number, seed: number): Buffer {
   const next = random(seed);
@@ -239,7 +249,8 @@ describe('DiskCache across processes', () => {
     // Writers start (≈0.4 s of CPU each under tsx) while the one before them writes: each waits
     // for a line on stdin before its loop, so the kill still lands 5 to 60 ms into writing.
     const prepare = (round: number) => {
-      const child = start('disk-crash-writer.ts', [dir, count, round]);
+      // A small compaction threshold: kills also land mid-compaction, leaving half-done ones and stale locks.
+      const child = start('disk-crash-writer.ts', [dir, count, round], { MEMOFLOW_DISK_COMPACT_BYTES: '4096' });
       const exited = exitOf(child);
       const ready = lineFrom(child, 'ready', exited);
       ready.catch(() => {}); // awaited in its turn; a writer that dies while queued fails the test then
@@ -269,6 +280,8 @@ describe('DiskCache across processes', () => {
     // No writer died on its own (an error, a crash) before its kill.
     expect(unexpected, unexpected.slice(0, 3).join('\n')).toEqual([]);
     const temps = fs.existsSync(join(dir, 'v3', 'tmp')) ? fs.readdirSync(join(dir, 'v3', 'tmp')).length : 0;
+    const generation = newestGeneration(dir);
+    expect(generation).toBeGreaterThan(20);
 
     const checked = await check(dir, count, 'crash', [
       'read',
@@ -286,7 +299,7 @@ describe('DiskCache across processes', () => {
     log(
       `crash: ${kills} kills in ${killed}, checked by ${seconds(since)}; after the kills ${before!.hits} hits, ` +
         `${before!.misses} misses, ${temps} temp files left; first verify(): ${first!.orphans} orphans, ` +
-        `${first!.missing.length} missing, ${first!.corrupt.length} corrupt`,
+        `${first!.missing.length} missing, ${first!.corrupt.length} corrupt; ${generation - 1} compactions`,
     );
     // Never a wrong or partial value, before verify(), after it, or after rewriting.
     expect(checked.wrong).toBe(0);
@@ -311,19 +324,24 @@ describe('DiskCache across processes', () => {
     expect(blobUsage(dir).files).toBe(last.blobs);
   }, 150_000);
 
-  test('concurrency: 8 processes doing 10,000 operations each on the same keys (reads, writes, deletes, prunes, info, scans): no error, no wrong or partial value', async () => {
+  test('concurrency: 8 processes doing 10,000 operations each on the same keys (reads, writes, deletes, prunes, info, scans) while the index is compacted again and again: no error, no wrong or partial value', async () => {
     const since = performance.now();
     const dir = join(root, 'concurrency');
     const count = 64;
     const ops = 10_000;
+    // A small compaction threshold: the journal is compacted (sealed, copied, replaced) many times under the writers.
+    const env = { MEMOFLOW_DISK_COMPACT_BYTES: String(32 * 1024) };
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, index) =>
         run<{ ops: number; hits: number; misses: number; wrong: string[]; errors: string[]; ms: number }>(
           'disk-concurrency.ts',
           [dir, index, ops, count],
+          env,
         ),
       ),
     );
+    const generation = newestGeneration(dir);
+    expect(generation).toBeGreaterThan(10);
     const hammered = seconds(since);
     for (const result of results) {
       expect(result.errors, result.errors.slice(0, 3).join('\n')).toEqual([]);
@@ -341,7 +359,7 @@ describe('DiskCache across processes', () => {
     expect(checked.nth('verify', 1)).toMatchObject({ ok: true, corrupt: [], missing: [], orphans: 0 });
     log(
       `concurrency: 8 × ${ops} operations in ${hammered} (${hits} checked hits), checked by ${seconds(since)}; ` +
-        `first verify(): ${first.orphans} orphans, ${first.missing.length} missing`,
+        `first verify(): ${first.orphans} orphans, ${first.missing.length} missing; ${generation - 1} compactions`,
     );
   }, 150_000);
 
@@ -440,79 +458,77 @@ describe('DiskCache across processes', () => {
       expect(checked.nth('verify').ok).toBe(true);
     });
 
-    // Not met yet: LMDB keeps no page checksums, and some damage to data.mdb crashes the reading
-    // process (SIGSEGV, SIGBUS) or leaves verify() unable to repair it; no damage has produced a
-    // wrong value. These are the regression tests for a corruption-tolerant index (docs/architecture.md).
-    describe.skip('a damaged index (v3/index/data.mdb, lock.mdb) opened by a new process: it does not crash, returns no wrong value, and verify() cleans up', () => {
+    describe('a damaged index (v3/index/journal-*) opened by a new process: it does not crash, returns no wrong value, and verify() cleans up', () => {
       const keys = 300;
       const template = join(root, 'index-template');
-      const PAGE = 4096;
+      const KIB = 1024;
       beforeAll(async () => {
         const populated = await check(template, keys, 'small', ['populate', 'read']);
         expect(populated.nth('read').hits).toBe(keys);
       });
-      const middle = (file: Buffer) => Math.floor(file.length / 2 / PAGE) * PAGE;
+      const journalOf = (index: string) => join(index, 'journal-0000000001');
+      const middle = (file: Buffer) => Math.floor(file.length / 2);
       const overwrite = (file: Buffer, offset: number, bytes: Buffer) => {
         const copy = Buffer.from(file);
         bytes.copy(copy, offset);
         return copy;
       };
-      const dataDamage: Record<string, (file: Buffer) => Buffer> = {
-        'random bytes over one page in the middle': (file) => overwrite(file, middle(file), noise(PAGE, 1)),
-        'random bytes over 16 pages in the middle': (file) =>
-          overwrite(file, middle(file) - 8 * PAGE, noise(16 * PAGE, 2)),
-        'zeros over 16 pages in the middle': (file) =>
-          overwrite(file, middle(file) - 8 * PAGE, Buffer.alloc(16 * PAGE)),
-        'one byte flipped in every 5th page': (file) => {
+      const journalDamage: Record<string, (file: Buffer) => Buffer> = {
+        'random bytes over 4 KiB in the middle': (file) => overwrite(file, middle(file), noise(4 * KIB, 1)),
+        'random bytes over 16 KiB in the middle': (file) =>
+          overwrite(file, middle(file) - 8 * KIB, noise(16 * KIB, 2)),
+        'zeros over 16 KiB in the middle': (file) =>
+          overwrite(file, middle(file) - 8 * KIB, Buffer.alloc(16 * KIB)),
+        'one byte flipped in every 5th KiB': (file) => {
           const copy = Buffer.from(file);
           const next = random(3);
-          for (let page = 2; page * PAGE < copy.length; page += 5)
-            copy[page * PAGE + 16 + Math.floor(next() * (PAGE - 16))]! ^= 0xa5;
+          for (let at = 2 * KIB; at < copy.length; at += 5 * KIB)
+            copy[at + Math.floor(next() * KIB)]! ^= 0xa5;
           return copy;
         },
-        'the first meta page overwritten with random bytes': (file) => overwrite(file, 0, noise(PAGE, 4)),
-        'both meta pages overwritten with random bytes': (file) => overwrite(file, 0, noise(2 * PAGE, 5)),
+        'the first 4 KiB overwritten with random bytes': (file) => overwrite(file, 0, noise(4 * KIB, 4)),
         'truncated to half': (file) => file.subarray(0, middle(file)),
-        'truncated to its two meta pages': (file) => file.subarray(0, 2 * PAGE),
+        'truncated in the middle of its last record': (file) => file.subarray(0, file.length - 7),
         'truncated to 100 bytes': (file) => file.subarray(0, 100),
         emptied: () => Buffer.alloc(0),
         'replaced with random bytes of the same size': (file) => noise(file.length, 6),
-        'extended with 64 KiB of random bytes': (file) => Buffer.concat([file, noise(64 * 1024, 7)]),
+        'extended with 64 KiB of random bytes': (file) => Buffer.concat([file, noise(64 * KIB, 7)]),
+        'a record of every 7 duplicated, one of every 11 dropped': (file) => {
+          const records: Buffer[] = [];
+          for (let at = 0; at + 12 <= file.length; ) {
+            const end = at + 12 + file.readUInt32LE(at + 8);
+            records.push(file.subarray(at, end));
+            at = end;
+          }
+          return Buffer.concat(
+            records.flatMap((record, i) => (i % 11 === 5 ? [] : i % 7 === 3 ? [record, record] : [record])),
+          );
+        },
       };
       const damages: Record<string, (index: string) => void> = {
         ...Object.fromEntries(
-          Object.entries(dataDamage).map(([name, damage]) => [
-            `data.mdb: ${name}`,
-            (index: string) => {
-              const file = join(index, 'data.mdb');
-              fs.writeFileSync(file, damage(fs.readFileSync(file)));
-            },
+          Object.entries(journalDamage).map(([name, damage]) => [
+            `journal: ${name}`,
+            (index: string) => fs.writeFileSync(journalOf(index), damage(fs.readFileSync(journalOf(index)))),
           ]),
         ),
-        // The `blobs` table counts each blob's entries: key 1's blob (only key 1 holds content 1)
-        // loses its count while its entry is intact; verify() must not take the blob for an orphan.
-        "data.mdb: a byte flipped in the reference count of key 1's blob": (index) => {
-          const file = join(index, 'data.mdb');
-          const data = fs.readFileSync(file);
-          const name = Buffer.from(hash(contentValue(1, 'small')));
-          let flipped = 0;
-          for (let at = data.indexOf(name); at >= 0; at = data.indexOf(name, at + 1)) {
-            // In an entry the name is a msgpack str8 (d9 40); as a key of the table, its node says 64 bytes (40 00).
-            if (data[at - 2] === 0x40 && data[at - 1] === 0x00) {
-              data[at + 40]! ^= 0x01;
-              flipped++;
-            }
-          }
-          expect(flipped).toBeGreaterThan(0);
-          fs.writeFileSync(file, data);
+        // Key 1's Put record: its key is in the clear, so the record can be found and one byte of its blob hash flipped.
+        "journal: a byte flipped in key 1's blob hash": (index) => {
+          const data = fs.readFileSync(journalOf(index));
+          const at = data.indexOf(Buffer.from(keyOf(1), 'latin1'));
+          expect(at).toBeGreaterThan(0);
+          data[at + keyOf(1).length + 3]! ^= 0x01;
+          fs.writeFileSync(journalOf(index), data);
         },
-        'lock.mdb replaced with random bytes': (index) => {
-          const file = join(index, 'lock.mdb');
-          fs.writeFileSync(file, noise(fs.statSync(file).size, 8));
-        },
-        'data.mdb and lock.mdb deleted': (index) => {
-          fs.rmSync(join(index, 'data.mdb'));
-          fs.rmSync(join(index, 'lock.mdb'));
+        'journal deleted': (index) => fs.rmSync(journalOf(index)),
+        'a newer generation of random bytes next to it': (index) =>
+          fs.writeFileSync(join(index, 'journal-0000000002'), noise(32 * KIB, 8)),
+        'a compaction lock left by a dead process': (index) => {
+          fs.writeFileSync(join(index, 'compact.lock'), '999999999 0');
+          fs.writeFileSync(
+            journalOf(index),
+            journalDamage['random bytes over 4 KiB in the middle']!(fs.readFileSync(journalOf(index))),
+          );
         },
       };
 

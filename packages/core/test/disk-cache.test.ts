@@ -61,7 +61,7 @@ describe('DiskCache', () => {
     expect(fs.existsSync(dir)).toBe(true);
   });
 
-  test('layout: each value once, as a blob named by its sha256; an LMDB index; no node name in any path; nothing left in tmp', async () => {
+  test('layout: each value once, as a blob named by its sha256; a journal index; no node name in any path; nothing left in tmp', async () => {
     const dir = freshDir();
     const cache = new DiskCache({ dir });
     const value = bytes('value');
