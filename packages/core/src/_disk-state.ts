@@ -10,6 +10,7 @@ import {
   clearNode,
   metaJson,
   putOffsets,
+  RECORD_HEADER_BYTES,
   RecordType,
   recordKeyPrint,
   recordTime,
@@ -97,7 +98,7 @@ export class IndexState {
     this.blobs.add(blobHi, blobLo, size);
     this.nodes.add(id, 1, size);
     if (expires !== 0 && expires < this.nextExpiry) this.nextExpiry = expires;
-    this.putBytes += end - offset;
+    this.putBytes += RECORD_HEADER_BYTES + end - body;
     this.puts++;
   }
 
