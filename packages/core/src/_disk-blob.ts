@@ -13,7 +13,7 @@
  * hit; `verify()` does the full audit, re-hashing each payload against its sha256.
  */
 import fs from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import zlib from 'node:zlib';
 import { isAbsent, readAll, tempPathIn, withDirectory, writeNewFile } from './_disk-fs.ts';
 
@@ -101,4 +101,74 @@ export function removeBlob(blobs: string, hash: string): void {
   } catch {
     // Already gone (another process, or a clear): nothing to remove.
   }
+}
+
+/** What releasing needs of the index: to read what other processes appended, and count references. */
+interface References {
+  sync(): void;
+  references(blob: string): number;
+}
+
+/** Above this many blobs, files are renamed and removed 32 at a time through the thread pool. */
+const PARALLEL_RELEASE = 64;
+
+/**
+ * Removes the files of blobs whose last entry went; resolves to how many it removed. Each file
+ * is first renamed away, then the index is read again: a blob another process recorded
+ * meanwhile is put back. A writer that records a blob after that finds the file gone and writes
+ * it again. Many blobs (a prune) go in parallel: on a cold cache each removal waits on the disk.
+ */
+export async function releaseBlobs(
+  blobs: string,
+  temp: string,
+  index: References,
+  hashes: readonly string[],
+): Promise<number> {
+  if (hashes.length === 0) return 0;
+  fs.mkdirSync(temp, { recursive: true });
+  const parallel = hashes.length > PARALLEL_RELEASE;
+  const move = (from: string, to: string) =>
+    parallel ? fs.promises.rename(from, to) : fs.renameSync(from, to);
+  const parked: [hash: string, trash: string][] = [];
+  await forEach(hashes, parallel, async (hash) => {
+    const trash = tempPathIn(temp);
+    try {
+      await move(blobPath(blobs, hash), trash);
+      parked.push([hash, trash]);
+    } catch {
+      // Gone already: another process released it, or a clear() took the directory.
+    }
+  });
+  index.sync();
+  let removed = 0;
+  await forEach(parked, parallel, async ([hash, trash]) => {
+    if (index.references(hash) > 0) {
+      // Taken up meanwhile: put it back (if a writer has written it again already, the parked copy goes).
+      try {
+        withDirectory(dirname(blobPath(blobs, hash)), () => fs.renameSync(trash, blobPath(blobs, hash)));
+        return;
+      } catch {}
+    } else removed++;
+    try {
+      await (parallel ? fs.promises.unlink(trash) : fs.unlinkSync(trash));
+    } catch {}
+  });
+  return removed;
+}
+
+/** Runs `each` over `items`: one after another, or 32 at a time. */
+async function forEach<T>(
+  items: readonly T[],
+  parallel: boolean,
+  each: (item: T) => Promise<void>,
+): Promise<void> {
+  if (!parallel) {
+    for (const item of items) await each(item);
+    return;
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await each(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
 }

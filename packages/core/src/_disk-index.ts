@@ -10,6 +10,7 @@ import {
   clearRecord,
   decodePut,
   deleteRecord,
+  inChunks,
   keyPrint,
   metaRecord,
   type PutFields,
@@ -20,6 +21,7 @@ import {
   touchRecord,
 } from './_disk-journal.ts';
 import { JournalFile } from './_disk-journal-file.ts';
+import { byAccess, LruOrder } from './_disk-lru.ts';
 import { IndexState } from './_disk-state.ts';
 import type { NodeSignature } from './backend.ts';
 
@@ -51,6 +53,7 @@ export interface Access {
 const COMPACT_MIN_BYTES = Number(process.env.MEMOFLOW_DISK_COMPACT_BYTES) || 4 << 20;
 /** How often a process looks for a compaction another one left half done. */
 const NEWER_CHECK_MS = 1_000;
+/** Records are appended in writes of about this many bytes, each of whole records. */
 const APPEND_CHUNK_BYTES = 1 << 20;
 
 /** A blob's fingerprint: its first 16 hex digits (a sha256 we computed: uniform). */
@@ -59,18 +62,10 @@ const blobPrint = (hex: string): [number, number] => [
   Number.parseInt(hex.slice(8, 16), 16),
 ];
 
-/** The least recently used order, computed when a bound is exceeded and consumed evicting. */
-interface LruOrder {
-  slots: Uint32Array;
-  /** Access times when sorted: a row read since (or reused) is skipped. */
-  access: Float64Array;
-  next: number;
-}
-
 export class DiskIndex {
   readonly #journal: JournalFile;
   #state = new IndexState();
-  #lru: LruOrder | undefined;
+  #lru = new LruOrder();
   #lastTime = 0;
   #checkedNewer = 0;
   #damageTaken = 0;
@@ -190,8 +185,7 @@ export class DiskIndex {
 
   /** Entries from least to most recently used. */
   *leastRecentlyUsed(): Generator<PutFields> {
-    const order = this.#lruOrder();
-    for (const slot of order.slots) {
+    for (const slot of byAccess(this.#state.entries)) {
       const entry = this.#entryAt(slot);
       if (entry) yield entry;
     }
@@ -265,7 +259,7 @@ export class DiskIndex {
 
   #append(records: Buffer[]): void {
     if (records.length === 0) return;
-    for (const chunk of chunks(records)) {
+    for (const chunk of inChunks(records, APPEND_CHUNK_BYTES)) {
       for (;;) {
         const generation = this.#journal.generation;
         this.#journal.append(chunk);
@@ -284,21 +278,24 @@ export class DiskIndex {
 
   /** Removes expired entries, entries unused for `maxAge`, then least recently used ones until the limits hold. */
   #enforce(limits: IndexLimits, now: number): string[] {
-    const table = this.#state.entries;
-    const stale = this.#state.nextExpiry <= now ? this.expiredKeys(now) : [];
-    if (this.#state.nextExpiry <= now) this.#state.nextExpiry = nextExpiry(table, now);
+    const state = this.#state;
+    const table = state.entries;
+    const stale = new Set(state.nextExpiry <= now ? this.expiredKeys(now) : []);
+    if (state.nextExpiry <= now) state.nextExpiry = state.soonestExpiryAfter(now);
+    const live = (slot: number) => state.rowOf(table.hi[slot]!, table.lo[slot]!) === slot;
     // Unused for longer than maxAge: the front of the LRU order.
-    const ageLimited = limits.maxAge !== Number.POSITIVE_INFINITY;
-    for (
-      let slot = ageLimited ? this.#leastRecent() : -1;
-      slot >= 0 && now - table.access[slot]! > limits.maxAge;
-    ) {
-      const entry = this.#entryAt(slot);
-      if (entry && !stale.includes(entry.key)) stale.push(entry.key);
-      this.#lru!.next++;
-      slot = this.#leastRecent();
+    if (limits.maxAge !== Number.POSITIVE_INFINITY) {
+      for (
+        let slot = this.#lru.front(table, live);
+        slot >= 0 && now - table.access[slot]! > limits.maxAge;
+      ) {
+        const entry = this.#entryAt(slot);
+        if (entry) stale.add(entry.key);
+        this.#lru.take();
+        slot = this.#lru.front(table, live);
+      }
     }
-    const freed = this.remove(stale);
+    const freed = this.remove([...stale]);
     for (;;) {
       const excessEntries = this.#state.entries.entries - limits.maxEntries;
       const excessBytes = this.#state.blobs.totalBytes - limits.maxBytes;
@@ -306,9 +303,9 @@ export class DiskIndex {
       const victims: string[] = [];
       let bytes = 0;
       while (victims.length < excessEntries || bytes < excessBytes) {
-        const slot = this.#leastRecent();
+        const slot = this.#lru.front(this.#state.entries, live);
         if (slot < 0) break;
-        this.#lru!.next++;
+        this.#lru.take();
         const entry = this.#entryAt(slot);
         if (!entry) continue;
         victims.push(entry.key);
@@ -317,41 +314,6 @@ export class DiskIndex {
       if (victims.length === 0) return freed;
       freed.push(...this.remove(victims));
     }
-  }
-
-  /**
-   * The least recently used live row, at the front of the LRU order (which the caller advances
-   * past it once taken), or -1. The order is sorted once and consumed: rows read, reused or
-   * removed since are skipped, and it is sorted again when used up.
-   */
-  #leastRecent(): number {
-    const table = this.#state.entries;
-    for (let fresh = false; ; ) {
-      if (!this.#lru || this.#lru.next >= this.#lru.slots.length) {
-        if (fresh) return -1;
-        this.#lru = this.#lruOrder();
-        fresh = true;
-        if (this.#lru.slots.length === 0) return -1;
-      }
-      const order = this.#lru;
-      const slot = order.slots[order.next]!;
-      if (table.dead[slot] === 0 && table.access[slot] === order.access[order.next] && this.#isLive(slot)) {
-        return slot;
-      }
-      order.next++;
-    }
-  }
-
-  #isLive(slot: number): boolean {
-    const table = this.#state.entries;
-    return this.#state.rowOf(table.hi[slot]!, table.lo[slot]!) === slot;
-  }
-
-  #lruOrder(): LruOrder {
-    const table = this.#state.entries;
-    const slots = Uint32Array.from(table.entryRows());
-    slots.sort((a, b) => table.access[a]! - table.access[b]!);
-    return { slots, access: Float64Array.from(slots, (slot) => table.access[slot]!), next: 0 };
   }
 
   #unreferenced(entries: readonly PutFields[]): string[] {
@@ -370,36 +332,12 @@ export class DiskIndex {
   #reload(generation: number): void {
     this.#journal.moveTo(generation);
     this.#state = new IndexState();
-    this.#lru = undefined;
+    this.#lru = new LruOrder();
   }
 
   /** Record times, strictly increasing within this process: ties between processes fall to file order. */
   #time(): number {
     this.#lastTime = Math.max(Date.now(), this.#lastTime + 0.001);
     return this.#lastTime;
-  }
-}
-
-/** The soonest expiry after `now` among the live rows. */
-function nextExpiry(table: IndexState['entries'], now: number): number {
-  let soonest = Number.POSITIVE_INFINITY;
-  for (const slot of table.entryRows()) {
-    const expires = table.expires[slot]!;
-    if (expires > now && expires < soonest) soonest = expires;
-  }
-  return soonest;
-}
-
-/** Records grouped into writes of about a megabyte. */
-function* chunks(records: Buffer[]): Generator<Buffer> {
-  let start = 0;
-  let bytes = 0;
-  for (let i = 0; i < records.length; i++) {
-    bytes += records[i]!.length;
-    if (bytes >= APPEND_CHUNK_BYTES || i === records.length - 1) {
-      yield records.length === 1 ? records[0]! : Buffer.concat(records.slice(start, i + 1), bytes);
-      start = i + 1;
-      bytes = 0;
-    }
   }
 }

@@ -91,11 +91,17 @@ export class JournalFile {
     const size = fs.fstatSync(fd).size;
     // Damage met here was counted when the same bytes were read by `readNew`.
     const damaged = this.damaged;
-    const stopped = this.#parse(fd, from, size, Buffer.allocUnsafe(CHUNK_BYTES), (bytes, body, end, offset) => {
-      if (recordType(bytes, body) === RecordType.Seal) return false;
-      visit(bytes, body, end, offset);
-      return true;
-    });
+    const stopped = this.#parse(
+      fd,
+      from,
+      size,
+      Buffer.allocUnsafe(CHUNK_BYTES),
+      (bytes, body, end, offset) => {
+        if (recordType(bytes, body) === RecordType.Seal) return false;
+        visit(bytes, body, end, offset);
+        return true;
+      },
+    );
     this.damaged = damaged;
     return stopped;
   }

@@ -281,3 +281,17 @@ export function retouchedPut(
   record.writeUInt32LE(zlib.crc32(record.subarray(8)), 4);
   return record;
 }
+
+/** Records joined into buffers of about `bytes` each, every buffer of whole records. */
+export function* inChunks(records: readonly Buffer[], bytes: number): Generator<Buffer> {
+  let start = 0;
+  let size = 0;
+  for (let i = 0; i < records.length; i++) {
+    size += records[i]!.length;
+    if (size >= bytes || i === records.length - 1) {
+      yield i === start ? records[i]! : Buffer.concat(records.slice(start, i + 1), size);
+      start = i + 1;
+      size = 0;
+    }
+  }
+}

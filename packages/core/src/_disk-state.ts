@@ -61,6 +61,17 @@ export class IndexState {
     }
   }
 
+  /** The soonest expiry after `now` among the live entries. */
+  soonestExpiryAfter(now: number): number {
+    const table = this.entries;
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const slot of table.entryRows()) {
+      const expires = table.expires[slot]!;
+      if (expires > now && expires < soonest) soonest = expires;
+    }
+    return soonest;
+  }
+
   /** The live row of a key's fingerprint, or -1. */
   rowOf(hi: number, lo: number): number {
     const slot = this.entries.find(hi, lo);

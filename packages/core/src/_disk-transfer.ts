@@ -55,7 +55,7 @@ export async function exportCache(
 export async function importCache(
   files: CacheFiles,
   file: string,
-  store: (entry: PutFields, payload: Uint8Array) => void,
+  store: (entry: PutFields, payload: Uint8Array) => Promise<void>,
   setMeta: (signature: NodeSignature) => void,
 ): Promise<TransferResult> {
   const staging = join(files.temp, `import-${randomBytes(6).toString('hex')}`);
@@ -65,7 +65,7 @@ export async function importCache(
     let bytes = 0;
     for (const entry of manifest.entries) {
       const payload = fs.readFileSync(blobs.get(entry.blob)!);
-      store(
+      await store(
         {
           key: entry.key,
           blob: entry.blob,

@@ -14,11 +14,11 @@ const HASH_NAME = /^[0-9a-f]{64}$/;
  * Checks every entry's blob; removes the entries of damaged or missing blobs, then compacts the
  * index (damaged journal records go with it) and removes blob files no entry references.
  */
-export function verifyIndex(
+export async function verifyIndex(
   index: DiskIndex | undefined,
   blobs: string,
-  release: (blobs: string[]) => number,
-): VerifyReport {
+  release: (blobs: string[]) => Promise<number>,
+): Promise<VerifyReport> {
   const report: VerifyReport = {
     checked: 0,
     blobs: 0,
@@ -42,11 +42,11 @@ export function verifyIndex(
       }
       if (verdict !== 'ok') report[verdict].push(entry.key);
     }
-    release(index.remove([...report.corrupt, ...report.missing]));
+    await release(index.remove([...report.corrupt, ...report.missing]));
     report.damagedRecords = index.takeDamage();
     // A damaged stretch of the journal is skipped on every replay until a compaction leaves it out.
     if (report.damagedRecords > 0) index.compact();
-    report.orphans = release(unreferenced(index, blobs));
+    report.orphans = await release(unreferenced(index, blobs));
   }
   report.ok =
     report.corrupt.length === 0 &&

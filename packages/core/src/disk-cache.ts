@@ -3,10 +3,10 @@
  * crash-safe and safe for many processes at once.
  */
 import fs from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { turnNow } from './_clock.ts';
-import { blobPath, readBlob, removeBlob, writeBlob } from './_disk-blob.ts';
-import { removeDirectory, removeOlderThan, tempPathIn, withDirectory } from './_disk-fs.ts';
+import { blobPath, readBlob, releaseBlobs, removeBlob, writeBlob } from './_disk-blob.ts';
+import { removeDirectory, removeOlderThan, tempPathIn } from './_disk-fs.ts';
 import { type Access, DiskIndex, type PutFields } from './_disk-index.ts';
 import { infoOf, planPrune, recordOf } from './_disk-manage.ts';
 import {
@@ -162,7 +162,7 @@ export class DiskCache implements CacheBackend {
       hits: 0,
     };
     try {
-      this.#store(entry, value);
+      await this.#store(entry, value);
     } catch (error) {
       throw this.#failure(`Cannot store entry ${key} of node \`${info.node}\``, error);
     }
@@ -174,7 +174,7 @@ export class DiskCache implements CacheBackend {
     const index = this.#openIndex(false);
     if (!index?.get(key)) return false;
     this.#accesses.delete(key);
-    this.#release(index.remove([key]));
+    await this.#release(index.remove([key]));
     return true;
   }
 
@@ -202,7 +202,7 @@ export class DiskCache implements CacheBackend {
     const index = this.#openIndex(false);
     if (index) {
       this.#flushAccesses();
-      this.#release(index.remove(index.expiredKeys(Date.now())));
+      await this.#release(index.remove(index.expiredKeys(Date.now())));
     }
     const corrupt = this.#corrupt + (index?.damaged ?? 0);
     return { ...infoOf(index, this.#usage, this.name, this.dir), location: this.dir, corrupt };
@@ -222,7 +222,7 @@ export class DiskCache implements CacheBackend {
     if (!options.dryRun) {
       for (let i = 0; i < removed.length; i += PRUNE_BATCH) {
         const keys = removed.slice(i, i + PRUNE_BATCH).map((record) => record.key);
-        this.#release(index.remove(keys));
+        await this.#release(index.remove(keys));
       }
       removeOlderThan(this.#temp, now - STALE_TEMP_MS);
     }
@@ -235,7 +235,7 @@ export class DiskCache implements CacheBackend {
     if (!index) return;
     this.#accesses.clear();
     if (options.node !== undefined) {
-      this.#release(index.clear(options.node));
+      await this.#release(index.clear(options.node));
       return;
     }
     // Blob files are dropped with their directory, not one by one: renamed away, then deleted.
@@ -250,7 +250,7 @@ export class DiskCache implements CacheBackend {
   async verify(): Promise<VerifyReport> {
     const index = this.#openIndex(false);
     this.#flushAccesses();
-    const report = verifyIndex(index, this.#blobs, (blobs) => this.#release(blobs));
+    const report = await verifyIndex(index, this.#blobs, (blobs) => this.#release(blobs));
     this.#corrupt += report.corrupt.length;
     return report;
   }
@@ -295,13 +295,13 @@ export class DiskCache implements CacheBackend {
   }
 
   /** Writes a blob (unless it is there), records its entry, and enforces the limits. */
-  #store(entry: PutFields, payload: Uint8Array): void {
+  async #store(entry: PutFields, payload: Uint8Array): Promise<void> {
     writeBlob(this.#blobs, this.#temp, entry.blob, payload);
     const freed = this.#openIndex(true)!.put(entry, this.#limits, this.#takeAccesses());
     // Another process may have released this blob between the write and the record: if its file
     // went, write it again (the release protocol in #release keeps one that is referenced).
     writeBlob(this.#blobs, this.#temp, entry.blob, payload);
-    this.#release(freed);
+    await this.#release(freed);
   }
 
   #get(key: string): Uint8Array | undefined {
@@ -319,7 +319,7 @@ export class DiskCache implements CacheBackend {
         this.#corrupt++;
         removeBlob(this.#blobs, entry.blob);
       }
-      this.#release(index.remove([key]));
+      this.#release(index.remove([key])).catch(() => {});
       this.#usage.miss(key);
       return undefined;
     }
@@ -328,36 +328,9 @@ export class DiskCache implements CacheBackend {
     return read.payload;
   }
 
-  /**
-   * Removes the files of blobs whose last entry went; returns how many it removed. Each file is
-   * first renamed away, then the index is read again: a blob another process recorded meanwhile
-   * is put back. A writer that records a blob after that finds the file gone and writes it again.
-   */
-  #release(blobs: readonly string[]): number {
-    if (blobs.length === 0 || !this.#index) return 0;
-    fs.mkdirSync(this.#temp, { recursive: true });
-    const parked: [blob: string, trash: string][] = [];
-    for (const blob of blobs) {
-      const trash = tempPathIn(this.#temp);
-      try {
-        fs.renameSync(blobPath(this.#blobs, blob), trash);
-        parked.push([blob, trash]);
-      } catch {
-        // Gone already: another process released it, or a clear() took the directory.
-      }
-    }
-    if (parked.length === 0) return 0;
-    this.#index.sync();
-    let removed = 0;
-    for (const [blob, trash] of parked) {
-      if (this.#index.references(blob) > 0) {
-        restore(trash, blobPath(this.#blobs, blob));
-      } else {
-        fs.rmSync(trash, { force: true });
-        removed++;
-      }
-    }
-    return removed;
+  /** Removes the files of blobs whose last entry went (unless another process took them up meanwhile). */
+  async #release(blobs: readonly string[]): Promise<number> {
+    return this.#index ? releaseBlobs(this.#blobs, this.#temp, this.#index, blobs) : 0;
   }
 
   #files() {
@@ -401,12 +374,3 @@ export class DiskCache implements CacheBackend {
 }
 
 const expired = (entry: PutFields, now: number): boolean => entry.expires !== 0 && entry.expires <= now;
-
-/** Puts a parked blob back; if a writer has written it again meanwhile, the parked copy goes. */
-function restore(trash: string, path: string): void {
-  try {
-    withDirectory(dirname(path), () => fs.renameSync(trash, path));
-  } catch {
-    fs.rmSync(trash, { force: true });
-  }
-}

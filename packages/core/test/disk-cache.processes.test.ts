@@ -37,7 +37,11 @@ const BLOB_HEADER_BYTES = 56;
 const log = (line: string) => console.log(`[disk-cache.processes] ${line}`);
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
-function start(fixture: string, args: readonly (string | number)[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+function start(
+  fixture: string,
+  args: readonly (string | number)[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess {
   return spawn(
     process.execPath,
     ['--conditions=source', '--import', tsx, join(fixtures, fixture), ...args.map(String)],
@@ -250,7 +254,9 @@ describe('DiskCache across processes', () => {
     // for a line on stdin before its loop, so the kill still lands 5 to 60 ms into writing.
     const prepare = (round: number) => {
       // A small compaction threshold: kills also land mid-compaction, leaving half-done ones and stale locks.
-      const child = start('disk-crash-writer.ts', [dir, count, round], { MEMOFLOW_DISK_COMPACT_BYTES: '4096' });
+      const child = start('disk-crash-writer.ts', [dir, count, round], {
+        MEMOFLOW_DISK_COMPACT_BYTES: '4096',
+      });
       const exited = exitOf(child);
       const ready = lineFrom(child, 'ready', exited);
       ready.catch(() => {}); // awaited in its turn; a writer that dies while queued fails the test then
