@@ -323,8 +323,8 @@ export class DiskIndex {
   #maybeCompact(): void {
     const size = this.#journal.size();
     if (size < COMPACT_MIN_BYTES) return;
-    const { putBytes, puts, entries } = this.#state;
-    const needed = entries.entries * (puts === 0 ? 200 : putBytes / puts);
+    const { putBytes, puts, entries, metaBytes } = this.#state;
+    const needed = entries.entries * (puts === 0 ? 200 : putBytes / puts) + metaBytes;
     if (size > 2 * needed + COMPACT_MIN_BYTES) this.compact();
   }
 

@@ -28,7 +28,9 @@ export class IndexState {
   readonly blobs = new BlobTable();
   readonly nodes = new NodeTotals();
   /** Each node's last signature, with the time of its record. */
-  readonly meta = new Map<string, { time: number; signature: NodeSignature }>();
+  readonly meta = new Map<string, { time: number; signature: NodeSignature; bytes: number }>();
+  /** Bytes of the live Meta records: with the entries', what a compacted journal needs. */
+  metaBytes = 0;
   /** Entries recorded before this time were cleared. */
   clearedAt = 0;
   /** Per node: entries recorded before this time were cleared. */
@@ -147,7 +149,9 @@ export class IndexState {
     if (typeof signature?.node !== 'string') return;
     const known = this.meta.get(signature.node);
     if (known && known.time > time) return;
-    this.meta.set(signature.node, { time, signature });
+    const size = RECORD_HEADER_BYTES + end - body;
+    this.metaBytes += size - (known?.bytes ?? 0);
+    this.meta.set(signature.node, { time, signature, bytes: size });
   }
 
   #clear(node: string | undefined, time: number): void {
@@ -163,8 +167,11 @@ export class IndexState {
       this.#forget(slot);
       table.remove(slot);
     }
-    for (const [name, { time: recorded }] of this.meta) {
-      if ((node === undefined || name === node) && recorded <= time) this.meta.delete(name);
+    for (const [name, { time: recorded, bytes }] of this.meta) {
+      if ((node === undefined || name === node) && recorded <= time) {
+        this.meta.delete(name);
+        this.metaBytes -= bytes;
+      }
     }
   }
 
