@@ -75,7 +75,7 @@ function writeLive(journal: JournalFile, state: IndexState, temp: string, now: n
     if (state.clearedAt > 0 && young(state.clearedAt)) out.push(clearRecord(state.clearedAt, undefined));
     for (const [node, time] of state.nodeClearedAt) if (young(time)) out.push(clearRecord(time, node));
     const table = state.entries;
-    journal.scan(journal.fd, 0, (bytes, body, end, offset) => {
+    journal.scan(0, (bytes, body, end, offset) => {
       const type = recordType(bytes, body);
       if (type !== RecordType.Put && type !== RecordType.Delete) return;
       const [hi, lo] = recordKeyPrint(bytes, body);
@@ -104,7 +104,7 @@ function sealAndCopy(journal: JournalFile, next: number, from: number, now: numb
   const fd = fs.openSync(journalPath(journal.dir, next), fs.constants.O_RDWR | fs.constants.O_APPEND);
   try {
     const out = new Batch(fd);
-    journal.scan(journal.fd, from, (bytes, body, end) => {
+    journal.scan(from, (bytes, body, end) => {
       out.push(Buffer.from(bytes.subarray(body - RECORD_HEADER_BYTES, end)));
     });
     out.flush();
@@ -156,18 +156,18 @@ function takeLock(dir: string): string | undefined {
   return undefined;
 }
 
-export function isStale(lock: string): boolean {
+function isStale(lock: string): boolean {
   let pid: number;
   let time: number;
   try {
     [pid, time] = fs.readFileSync(lock, 'utf8').split(' ').map(Number) as [number, number];
-    // Unreadable contents: a lock being written this instant, or debris; only old debris is stale.
+    // Unreadable contents: a lock being written this instant, or debris, stale once 10 s old.
     if (!Number.isInteger(pid) || !Number.isFinite(time))
-      time = fs.statSync(lock).mtimeMs - LOCK_STALE_MS + 10_000;
+      return Date.now() - fs.statSync(lock).mtimeMs > 10_000;
   } catch {
     return false;
   }
-  if (!(Date.now() - time < LOCK_STALE_MS)) return true;
+  if (Date.now() - time >= LOCK_STALE_MS) return true;
   try {
     process.kill(pid, 0);
     return false;

@@ -160,8 +160,8 @@ export class DiskIndex {
   /** Every entry, optionally one node's. */
   *rows(node?: string): Generator<PutFields> {
     const state = this.#state;
-    const id = node === undefined ? -1 : state.nodes.has(node) ? state.nodes.idOf(node) : -2;
-    if (id === -2) return;
+    const id = node === undefined ? -1 : state.nodes.find(node);
+    if (id === undefined) return;
     const slots = [...state.entries.entryRows()].filter(
       (slot) => id === -1 || state.entries.node[slot] === id,
     );
@@ -173,14 +173,14 @@ export class DiskIndex {
     }
   }
 
-  /** Keys of entries whose ttl ran out by `now`, soonest first. */
-  expiredKeys(now: number): string[] {
+  /** Entries whose ttl ran out by `now`, soonest first. */
+  expired(now: number): PutFields[] {
     const { entries } = this.#state;
     const slots = [...entries.entryRows()].filter(
       (slot) => entries.expires[slot] !== 0 && entries.expires[slot]! <= now,
     );
     slots.sort((a, b) => entries.expires[a]! - entries.expires[b]!);
-    return slots.flatMap((slot) => this.#entryAt(slot)?.key ?? []);
+    return slots.flatMap((slot) => this.#entryAt(slot) ?? []);
   }
 
   /** Entries from least to most recently used. */
@@ -207,6 +207,7 @@ export class DiskIndex {
 
   /** Removes entries; returns the blobs that lost their last entry. */
   remove(keys: readonly string[]): string[] {
+    if (keys.length === 0) return [];
     this.sync();
     const entries = keys.flatMap((key) => this.#lookup(key) ?? []);
     if (entries.length === 0) return [];
@@ -280,7 +281,7 @@ export class DiskIndex {
   #enforce(limits: IndexLimits, now: number): string[] {
     const state = this.#state;
     const table = state.entries;
-    const stale = new Set(state.nextExpiry <= now ? this.expiredKeys(now) : []);
+    const stale = new Set(state.nextExpiry <= now ? this.expired(now).map((entry) => entry.key) : []);
     if (state.nextExpiry <= now) state.nextExpiry = state.soonestExpiryAfter(now);
     const live = (slot: number) => state.rowOf(table.hi[slot]!, table.lo[slot]!) === slot;
     // Unused for longer than maxAge: the front of the LRU order.

@@ -17,7 +17,7 @@ import {
 } from './_disk-journal.ts';
 
 /** Called with each intact record: its bytes, where its body starts and ends, and its offset in the file. */
-export type Visit = (bytes: Buffer, body: number, end: number, offset: number) => void;
+type Visit = (bytes: Buffer, body: number, end: number, offset: number) => void;
 
 const CHUNK_BYTES = 1 << 20;
 const { O_APPEND, O_CREAT, O_EXCL, O_RDWR } = fs.constants;
@@ -27,7 +27,7 @@ export const journalPath = (dir: string, generation: number): string =>
 const JOURNAL_NAME = /^journal-(\d{10})$/;
 
 /** The generations present in `dir`, oldest first. */
-export function generationsIn(dir: string): number[] {
+function generationsIn(dir: string): number[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -86,9 +86,10 @@ export class JournalFile {
     return sealedTo;
   }
 
-  /** Visits the intact records of `fd` from `from` up to the first Seal; returns where it stopped. */
-  scan(fd: number, from: number, visit: Visit): number {
-    const size = fs.fstatSync(fd).size;
+  /** Visits the intact records from `from` up to the first Seal (a compaction's reads); returns where it stopped. */
+  scan(from: number, visit: Visit): number {
+    const fd = this.#fd;
+    const size = this.size();
     // Damage met here was counted when the same bytes were read by `readNew`.
     const damaged = this.damaged;
     const stopped = this.#parse(
@@ -127,10 +128,6 @@ export class JournalFile {
 
   size(): number {
     return fs.fstatSync(this.#fd).size;
-  }
-
-  get fd(): number {
-    return this.#fd;
   }
 
   /** Whether a later generation exists than the one open (a compaction renamed it in). */

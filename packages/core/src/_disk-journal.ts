@@ -18,7 +18,7 @@ const MAGIC = 0x314a_464d; // 'MFJ1', little-endian
 const MAGIC_BYTES = Buffer.from('MFJ1', 'latin1');
 export const RECORD_HEADER_BYTES = 12;
 /** Larger lengths are damage: no record comes near (a node signature is the largest). */
-export const MAX_BODY_BYTES = 1 << 24;
+const MAX_BODY_BYTES = 1 << 24;
 
 export enum RecordType {
   /** An entry: key → blob, with what management needs. */
@@ -52,7 +52,7 @@ export interface PutFields {
 }
 
 /** Offsets of the fields in a Put body (after type and time). */
-export const PUT = { keyLength: 9, key: 10 } as const;
+const PUT = { keyLength: 9, key: 10 } as const;
 const BLOB_BYTES = 32;
 
 function frame(body: Buffer): Buffer {
@@ -126,10 +126,7 @@ export function sealRecord(time: number, next: number): Buffer {
 }
 
 /** What a scan found at an offset: a record (its body's bounds), the need for more bytes, or damage. */
-export type Scanned =
-  | { kind: 'record'; body: number; end: number }
-  | { kind: 'partial' }
-  | { kind: 'damaged' };
+type Scanned = { kind: 'record'; body: number; end: number } | { kind: 'partial' } | { kind: 'damaged' };
 
 /** Checks the record that starts at `at` in `bytes` (of which `length` are valid). */
 export function scanRecord(bytes: Buffer, at: number, length: number): Scanned {

@@ -65,10 +65,8 @@ export function planPrune(index: DiskIndex, options: PruneOptions, now: number):
     entries--;
     bytes -= entry.bytes;
   };
-  for (const key of index.expiredKeys(now)) {
-    const entry = index.get(key);
-    if (!entry) continue;
-    expired.add(key);
+  for (const entry of index.expired(now)) {
+    expired.add(entry.key);
     take(entry);
   }
   for (const entry of index.leastRecentlyUsed()) {

@@ -1,5 +1,5 @@
 /** What MemoryCache and DiskCache share: key and option checks, usage counters, info() totals, prune() plans. */
-import type { CacheInfo, EntryRecord, NodeUsage, PruneOptions } from './backend.ts';
+import type { CacheInfo, EntryRecord, NodeUsage, PruneOptions, VerifyReport } from './backend.ts';
 import { KEY_PATTERN } from './backend.ts';
 import { ConfigError, quote } from './errors.ts';
 
@@ -158,4 +158,19 @@ export function planPrune(
     bytes -= record.bytes;
   }
   return removed;
+}
+
+/** A verify() report before anything was checked. */
+export function emptyVerifyReport(): VerifyReport {
+  return { checked: 0, blobs: 0, corrupt: [], missing: [], orphans: 0, damagedRecords: 0, ok: true };
+}
+
+/** Whether a verify() report found nothing wrong. */
+export function isClean(report: VerifyReport): boolean {
+  return (
+    report.corrupt.length === 0 &&
+    report.missing.length === 0 &&
+    report.orphans === 0 &&
+    report.damagedRecords === 0
+  );
 }

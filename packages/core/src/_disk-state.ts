@@ -86,11 +86,8 @@ export class IndexState {
     const node = bytes.toString('utf8', at.node, end);
     if (time < this.clearedAt || time < (this.nodeClearedAt.get(node) ?? 0)) return;
     const table = this.entries;
-    let slot = table.find(hi, lo);
-    if (slot >= 0) {
-      if (time < table.time[slot]!) return;
-      this.#forget(slot);
-    } else slot = table.insert(hi, lo);
+    const slot = this.#claim(hi, lo, time);
+    if (slot < 0) return;
     const size = bytes.readDoubleLE(at.bytes);
     const blobHi = bytes.readUInt32BE(at.blob);
     const blobLo = bytes.readUInt32BE(at.blob + 4);
@@ -118,11 +115,8 @@ export class IndexState {
   #delete(bytes: Buffer, body: number, offset: number, time: number): void {
     const [hi, lo] = recordKeyPrint(bytes, body);
     const table = this.entries;
-    let slot = table.find(hi, lo);
-    if (slot >= 0) {
-      if (time < table.time[slot]!) return;
-      this.#forget(slot);
-    } else slot = table.insert(hi, lo);
+    const slot = this.#claim(hi, lo, time);
+    if (slot < 0) return;
     table.dead[slot] = 1;
     table.time[slot] = time;
     // A dead row points to its Delete record: the key, for a compaction to write it again.
@@ -157,8 +151,8 @@ export class IndexState {
   #clear(node: string | undefined, time: number): void {
     if (node === undefined) this.clearedAt = Math.max(this.clearedAt, time);
     else this.nodeClearedAt.set(node, Math.max(this.nodeClearedAt.get(node) ?? 0, time));
-    const id = node === undefined ? -1 : this.nodes.has(node) ? this.nodes.idOf(node) : -2;
-    if (id === -2) return;
+    const id = node === undefined ? -1 : this.nodes.find(node);
+    if (id === undefined) return;
     const table = this.entries;
     const cleared = [...table.entryRows()].filter(
       (slot) => (id === -1 || table.node[slot] === id) && table.time[slot]! <= time,
@@ -173,6 +167,18 @@ export class IndexState {
         this.metaBytes -= bytes;
       }
     }
+  }
+
+  /**
+   * The row a record of `time` sets for a key: its row, taken out of the totals, or a new one;
+   * -1 when the row was set by a later record (last writer wins).
+   */
+  #claim(hi: number, lo: number, time: number): number {
+    const slot = this.entries.find(hi, lo);
+    if (slot < 0) return this.entries.insert(hi, lo);
+    if (time < this.entries.time[slot]!) return -1;
+    this.#forget(slot);
+    return slot;
   }
 
   /** Takes a live row out of the totals (before it is replaced or dies). */

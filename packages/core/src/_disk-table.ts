@@ -122,14 +122,12 @@ export class BlobTable extends PrintTable {
     this.references[slot]!++;
   }
 
-  /** Counts one entry less; true when that was the last. */
-  release(hi: number, lo: number): boolean {
+  /** Counts one entry less; the blob goes from the table with its last. */
+  release(hi: number, lo: number): void {
     const slot = this.find(hi, lo);
-    if (slot === EMPTY) return false;
-    if (--this.references[slot]! > 0) return false;
+    if (slot === EMPTY || --this.references[slot]! > 0) return;
     this.totalBytes -= this.bytes[slot]!;
     this.remove(slot);
-    return true;
   }
 
   referencesOf(hi: number, lo: number): number {
@@ -209,8 +207,9 @@ export class NodeTotals {
     return id;
   }
 
-  has(name: string): boolean {
-    return this.#ids.has(name);
+  /** The id of a node seen before, or undefined. */
+  find(name: string): number | undefined {
+    return this.#ids.get(name);
   }
 
   add(id: number, entries: number, bytes: number): void {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { readBlob, removeBlob } from './_disk-blob.ts';
 import type { DiskIndex } from './_disk-index.ts';
+import { emptyVerifyReport, isClean } from './_disk-memory-shared.ts';
 import { hash } from './_hash.ts';
 import type { VerifyReport } from './backend.ts';
 
@@ -19,15 +20,7 @@ export async function verifyIndex(
   blobs: string,
   release: (blobs: string[]) => Promise<number>,
 ): Promise<VerifyReport> {
-  const report: VerifyReport = {
-    checked: 0,
-    blobs: 0,
-    corrupt: [],
-    missing: [],
-    orphans: 0,
-    damagedRecords: 0,
-    ok: true,
-  };
+  const report = emptyVerifyReport();
   if (index) {
     index.sync();
     const verdicts = new Map<string, 'ok' | 'corrupt' | 'missing'>();
@@ -48,11 +41,7 @@ export async function verifyIndex(
     if (report.damagedRecords > 0) index.compact();
     report.orphans = await release(unreferenced(index, blobs));
   }
-  report.ok =
-    report.corrupt.length === 0 &&
-    report.missing.length === 0 &&
-    report.orphans === 0 &&
-    report.damagedRecords === 0;
+  report.ok = isClean(report);
   return report;
 }
 

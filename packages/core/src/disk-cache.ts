@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { turnNow } from './_clock.ts';
 import { blobPath, readBlob, releaseBlobs, removeBlob, writeBlob } from './_disk-blob.ts';
 import { removeDirectory, removeOlderThan, tempPathIn } from './_disk-fs.ts';
-import { type Access, DiskIndex, type PutFields } from './_disk-index.ts';
+import { type Access, DiskIndex, type IndexLimits, type PutFields } from './_disk-index.ts';
 import { infoOf, planPrune, recordOf } from './_disk-manage.ts';
 import {
   assertKey,
@@ -89,7 +89,7 @@ export class DiskCache implements CacheBackend {
   /** The absolute cache directory. */
   readonly dir: string;
   readonly #ttl: number | undefined;
-  readonly #limits: { maxBytes: number; maxEntries: number; maxAge: number };
+  readonly #limits: IndexLimits;
   readonly #blobs: string;
   readonly #temp: string;
   readonly #indexPath: string;
@@ -202,7 +202,7 @@ export class DiskCache implements CacheBackend {
     const index = this.#openIndex(false);
     if (index) {
       this.#flushAccesses();
-      await this.#release(index.remove(index.expiredKeys(Date.now())));
+      await this.#release(index.remove(index.expired(Date.now()).map((entry) => entry.key)));
     }
     const corrupt = this.#corrupt + (index?.damaged ?? 0);
     return { ...infoOf(index, this.#usage, this.name, this.dir), location: this.dir, corrupt };

@@ -9,8 +9,10 @@ import {
   assertLimit,
   assertNode,
   assertTtl,
+  emptyVerifyReport,
   expiryOf,
   type HitCounters,
+  isClean,
   planPrune,
   summarize,
   UsageCounters,
@@ -189,15 +191,7 @@ export class MemoryCache implements CacheBackend {
    */
   async verify(): Promise<VerifyReport> {
     const now = Date.now();
-    const report: VerifyReport = {
-      checked: 0,
-      blobs: 0,
-      corrupt: [],
-      missing: [],
-      orphans: 0,
-      damagedRecords: 0,
-      ok: true,
-    };
+    const report = emptyVerifyReport();
     for (let entry = this.#oldest; entry !== undefined; ) {
       const next = entry.newer;
       if (entry.expiresAt !== 0 && entry.expiresAt <= now) this.#remove(entry);
@@ -211,7 +205,7 @@ export class MemoryCache implements CacheBackend {
       entry = next;
     }
     report.blobs = report.checked;
-    report.ok = report.corrupt.length === 0;
+    report.ok = isClean(report);
     return report;
   }
 
