@@ -16,7 +16,6 @@ import {
   type PutFields,
   putRecord,
   RecordType,
-  recordKey,
   recordType,
   touchRecord,
 } from './_disk-journal.ts';
@@ -51,6 +50,8 @@ export interface Access {
  * need. `MEMOFLOW_DISK_COMPACT_BYTES` sets it (tests use a small one to compact often).
  */
 const COMPACT_MIN_BYTES = Number(process.env.MEMOFLOW_DISK_COMPACT_BYTES) || 4 << 20;
+/** About the size of a Put record: a journal of n bytes holds at most about n / this entries. */
+const EXPECTED_PUT_BYTES = 170;
 /** How often a process looks for a compaction another one left half done. */
 const NEWER_CHECK_MS = 1_000;
 /** Records are appended in writes of about this many bytes, each of whole records. */
@@ -64,7 +65,7 @@ const blobPrint = (hex: string): [number, number] => [
 
 export class DiskIndex {
   readonly #journal: JournalFile;
-  #state = new IndexState();
+  #state: IndexState;
   #lru = new LruOrder();
   #lastTime = 0;
   #checkedNewer = 0;
@@ -72,6 +73,7 @@ export class DiskIndex {
 
   constructor(path: string) {
     this.#journal = new JournalFile(path);
+    this.#state = this.#stateFor(this.#journal);
     this.sync();
   }
 
@@ -251,8 +253,14 @@ export class DiskIndex {
     const table = this.#state.entries;
     const record = this.#journal.recordAt(table.offset[slot]!);
     if (!record || recordType(record.bytes, record.body) !== RecordType.Put) return undefined;
-    if (key !== undefined && recordKey(record.bytes, record.body) !== key) return undefined;
-    const entry = decodePut(record.bytes, record.body, record.end);
+    // The node name comes from the table: one string per node, however many entries are read.
+    const entry = decodePut(
+      record.bytes,
+      record.body,
+      record.end,
+      this.#state.nodes.names[table.node[slot]!],
+    );
+    if (key !== undefined && entry.key !== key) return undefined;
     entry.access = table.access[slot]!;
     entry.hits = table.hits[slot]!;
     return entry;
@@ -332,8 +340,13 @@ export class DiskIndex {
   /** Moves to a new generation: its journal is replayed from the start into a new state. */
   #reload(generation: number): void {
     this.#journal.moveTo(generation);
-    this.#state = new IndexState();
+    this.#state = this.#stateFor(this.#journal);
     this.#lru = new LruOrder();
+  }
+
+  /** An empty state with room for what the journal holds (its tables then never grow, and copy, while it is replayed). */
+  #stateFor(journal: JournalFile): IndexState {
+    return new IndexState(Math.ceil(journal.size() / EXPECTED_PUT_BYTES));
   }
 
   /** Record times, strictly increasing within this process: ties between processes fall to file order. */

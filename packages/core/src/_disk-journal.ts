@@ -233,12 +233,13 @@ function putNodeLength(bytes: Buffer, body: number): number {
   return at + 2 <= bytes.length ? bytes.readUInt16LE(at) : Number.NaN;
 }
 
-export function decodePut(bytes: Buffer, body: number, end: number): PutFields {
+/** The fields of a Put record; `node`, when the caller has the name already, saves decoding it again. */
+export function decodePut(bytes: Buffer, body: number, end: number, node?: string): PutFields {
   const at = putOffsets(bytes, body);
   return {
     key: recordKey(bytes, body),
     blob: bytes.toString('hex', at.blob, at.blob + BLOB_BYTES),
-    node: bytes.toString('utf8', at.node, end),
+    node: node ?? bytes.toString('utf8', at.node, end),
     bytes: bytes.readDoubleLE(at.bytes),
     created: bytes.readDoubleLE(at.created),
     expires: bytes.readDoubleLE(at.expires),

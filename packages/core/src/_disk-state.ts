@@ -41,6 +41,12 @@ export class IndexState {
   putBytes = 0;
   puts = 0;
 
+  /** `entries`: how many entries to make room for now. */
+  constructor(entries = 0) {
+    this.entries.reserve(entries);
+    this.blobs.reserve(entries);
+  }
+
   /** Applies the record whose body starts at `body` in `bytes`; `offset` is where the record starts in the journal. */
   apply(bytes: Buffer, body: number, end: number, offset: number): void {
     const time = recordTime(bytes, body);

@@ -30,6 +30,14 @@ export abstract class PrintTable {
     }
   }
 
+  /** Makes room for `rows` rows, so that inserting that many copies nothing. */
+  reserve(rows: number): void {
+    if (rows > this.hi.length) this.grow(rows);
+    let buckets = this.#buckets.length;
+    while (rows * 4 > buckets * 3) buckets *= 2;
+    if (buckets > this.#buckets.length) this.#rehash(buckets);
+  }
+
   /** A new row for a fingerprint that has none; its other columns are for the caller to set. */
   insert(hi: number, lo: number): number {
     let slot = this.#free.pop();
