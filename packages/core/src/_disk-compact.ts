@@ -16,15 +16,14 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import {
   clearRecord,
-  deleteRecord,
   metaRecord,
   RECORD_HEADER_BYTES,
   RecordType,
-  recordKey,
   recordKeyPrint,
   recordType,
   retouchedPut,
   sealRecord,
+  snapshotRecord,
 } from './_disk-journal.ts';
 import { type JournalFile, journalPath } from './_disk-journal-file.ts';
 import { FORGET_AFTER_MS, type IndexState } from './_disk-state.ts';
@@ -76,21 +75,16 @@ function writeLive(journal: JournalFile, state: IndexState, temp: string, now: n
     for (const [node, time] of state.nodeClearedAt) if (young(time)) out.push(clearRecord(time, node));
     const table = state.entries;
     journal.scan(0, (bytes, body, end, offset) => {
-      const type = recordType(bytes, body);
-      if (type !== RecordType.Put && type !== RecordType.Delete) return;
-      const [hi, lo] = recordKeyPrint(bytes, body);
-      const slot = table.find(hi, lo);
-      if (slot < 0 || table.offset[slot] !== offset) return;
-      if (table.dead[slot] === 0) {
-        out.push(
-          retouchedPut(bytes, body - RECORD_HEADER_BYTES, end, table.access[slot]!, table.hits[slot]!),
-        );
-      } else if (young(table.time[slot]!)) {
-        out.push(deleteRecord(table.time[slot]!, recordKey(bytes, body)));
-      }
+      if (recordType(bytes, body) !== RecordType.Put) return;
+      // The entry's live record (dead rows point to their Delete record, and are not written).
+      const slot = table.find(...recordKeyPrint(bytes, body));
+      if (slot < 0 || table.offset[slot] !== offset || table.dead[slot] !== 0) return;
+      out.push(retouchedPut(bytes, body - RECORD_HEADER_BYTES, end, table.access[slot]!, table.hits[slot]!));
     });
     for (const { time, signature } of state.meta.values())
       out.push(metaRecord(time, JSON.stringify(signature)));
+    // Deleted entries are not written: the Snapshot keeps their older records, copied after it, out.
+    out.push(snapshotRecord(now));
     out.flush();
     // The old generation is removed once this one is in place: make this one durable first.
     fs.fsyncSync(fd);

@@ -33,6 +33,11 @@ export enum RecordType {
   Clear = 5,
   /** The journal was compacted into generation `next`: read on there. */
   Seal = 6,
+  /**
+   * Ends the live entries a compaction wrote: entries deleted before its time are simply not
+   * there, and a Put older than it (less a margin) for a key not there is a deleted entry's.
+   */
+  Snapshot = 7,
 }
 
 /** An entry as a Put record holds it. */
@@ -119,6 +124,10 @@ export function clearRecord(time: number, node: string | undefined): Buffer {
   return frame(body);
 }
 
+export function snapshotRecord(time: number): Buffer {
+  return frame(start(RecordType.Snapshot, time, 0));
+}
+
 export function sealRecord(time: number, next: number): Buffer {
   const body = start(RecordType.Seal, time, 4);
   body.writeUInt32LE(next, 9);
@@ -157,6 +166,8 @@ function wellFormed(bytes: Buffer, body: number, end: number): boolean {
       return body + 13 === end;
     case RecordType.Meta:
       return true;
+    case RecordType.Snapshot:
+      return body + 9 === end;
     case RecordType.Clear:
       return body + 10 <= end;
     default:

@@ -4,7 +4,8 @@
  *
  * Replay is last-writer-wins by record time, not by position: a compaction copies records
  * written during it after newer ones, and a write racing a compaction is written twice. A
- * deleted entry stays a while as a dead row, so an older record replayed late cannot revive it.
+ * deleted entry stays as a dead row until the next compaction, so an older record replayed late
+ * cannot revive it; a compacted generation holds no dead rows, only its Snapshot time.
  */
 import {
   clearNode,
@@ -20,8 +21,14 @@ import {
 import { BlobTable, EntryTable, NodeTotals } from './_disk-table.ts';
 import type { NodeSignature } from './backend.ts';
 
-/** Dead rows and clear records are kept this long: far longer than any compaction takes. */
+/** Clear records are written again by a compaction this long: far longer than any compaction takes. */
 export const FORGET_AFTER_MS = 10 * 60 * 1000;
+/**
+ * How much older than a compaction's snapshot a record may be and still be news: a record's time
+ * is taken just before it is written, so only a writer stalled longer than this loses its record
+ * (a miss later, never a wrong value).
+ */
+const SNAPSHOT_MARGIN_MS = 10_000;
 
 export class IndexState {
   readonly entries = new EntryTable();
@@ -33,6 +40,8 @@ export class IndexState {
   metaBytes = 0;
   /** Entries recorded before this time were cleared. */
   clearedAt = 0;
+  /** The time of the compaction this generation began with: see RecordType.Snapshot. */
+  snapshotAt = 0;
   /** Per node: entries recorded before this time were cleared. */
   readonly nodeClearedAt = new Map<string, number>();
   /** The soonest expiry among live entries, or later (it is recomputed when reached). */
@@ -55,7 +64,7 @@ export class IndexState {
         this.#put(bytes, body, end, offset, time);
         return;
       case RecordType.Delete:
-        this.#delete(bytes, body, offset, time);
+        this.#delete(bytes, body, time);
         return;
       case RecordType.Touch:
         this.#touch(bytes, body);
@@ -65,6 +74,9 @@ export class IndexState {
         return;
       case RecordType.Clear:
         this.#clear(clearNode(bytes, body, end), time);
+        return;
+      case RecordType.Snapshot:
+        this.snapshotAt = Math.max(this.snapshotAt, time);
         return;
     }
   }
@@ -118,15 +130,13 @@ export class IndexState {
     this.puts++;
   }
 
-  #delete(bytes: Buffer, body: number, offset: number, time: number): void {
+  #delete(bytes: Buffer, body: number, time: number): void {
     const [hi, lo] = recordKeyPrint(bytes, body);
     const table = this.entries;
     const slot = this.#claim(hi, lo, time);
     if (slot < 0) return;
     table.dead[slot] = 1;
     table.time[slot] = time;
-    // A dead row points to its Delete record: the key, for a compaction to write it again.
-    table.offset[slot] = offset;
   }
 
   #touch(bytes: Buffer, body: number): void {
@@ -181,7 +191,10 @@ export class IndexState {
    */
   #claim(hi: number, lo: number, time: number): number {
     const slot = this.entries.find(hi, lo);
-    if (slot < 0) return this.entries.insert(hi, lo);
+    if (slot < 0) {
+      // Older than the snapshot and not in it: the key was deleted before the compaction.
+      return time < this.snapshotAt - SNAPSHOT_MARGIN_MS ? -1 : this.entries.insert(hi, lo);
+    }
     if (time < this.entries.time[slot]!) return -1;
     this.#forget(slot);
     return slot;

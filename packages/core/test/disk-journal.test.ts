@@ -18,6 +18,7 @@ import {
   recordKey,
   recordKeyPrint,
   scanRecord,
+  snapshotRecord,
   touchRecord,
 } from '../src/_disk-journal.ts';
 import { JournalFile } from '../src/_disk-journal-file.ts';
@@ -194,6 +195,21 @@ describe('replay: last writer wins by record time', () => {
     const id = state.nodes.idOf('node é');
     expect([state.nodes.entries[id], state.nodes.bytes[id]]).toEqual([1, 7]);
     expect(state.nodes.entries[state.nodes.idOf('other')]).toBe(0);
+  });
+
+  test('after a compaction’s Snapshot, a Put older than it for a key not in it is a deleted entry’s; a newer one is news', () => {
+    const snapshot = 1_000_000;
+    const replayed = replay([
+      putRecord(snapshot - 60_000, entry(1)),
+      snapshotRecord(snapshot),
+      putRecord(snapshot - 60_000, entry(2)),
+      putRecord(snapshot - 1_000, entry(3)),
+      putRecord(snapshot - 30_000, entry(1, { hits: 9 })),
+    ]);
+    expect(liveEntry(replayed, hex(2))).toBeUndefined();
+    expect(liveEntry(replayed, hex(3))).toBeDefined();
+    // A key in the snapshot still takes later records by the usual rule.
+    expect(liveEntry(replayed, hex(1))?.hits).toBe(9);
   });
 
   test('touches move the access time forward only and add hits', () => {
