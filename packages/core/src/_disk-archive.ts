@@ -41,18 +41,19 @@ const HASH = /^[0-9a-f]{64}$/;
 
 /**
  * Writes `file` (a .tar.gz): `manifest.json`, then each blob the entries name, once however many
- * entries share it, as `blobs/<hash>` holding the payload bytes only. Blobs are streamed from
- * `blobPath(hash)`, never held in memory whole, and re-hashed on the way: a blob whose payload does
- * not match its name aborts the export. `file` appears only when complete (temp file + rename).
+ * entries share it, as `blobs/<hash>` holding the payload bytes only. `blobSource(hash)` gives a
+ * blob's bytes, or the path of a file to stream them from (never held in memory whole); either is
+ * re-hashed on the way: a blob whose payload does not match its name aborts the export. `file`
+ * appears only when complete (temp file + rename).
  *
  * @param headerBytes How many bytes at the start of each blob file precede the payload (DiskCache's
- *   blob files carry a 48-byte header); they are skipped, not archived. @default 0
+ *   blob files carry a 56-byte header); they are skipped, not archived. @default 0
  * @returns entries listed, blobs written, and the payload bytes of those blobs.
  */
 export async function writeArchive(
   file: string,
   manifest: ArchiveManifest,
-  blobPath: (hash: string) => string,
+  blobSource: (hash: string) => string | Uint8Array,
   headerBytes = 0,
 ): Promise<{ entries: number; blobs: number; bytes: number }> {
   if (!Number.isSafeInteger(headerBytes) || headerBytes < 0) {
@@ -88,8 +89,11 @@ export async function writeArchive(
     pack.add(manifestEntry);
     manifestEntry.end(manifestBytes);
     for (const hash of hashes) {
+      const source = blobSource(hash);
       bytes += await Promise.race([
-        packBlob(pack, hash, blobPath(hash), headerBytes, mtime, abort.signal),
+        typeof source === 'string'
+          ? packBlob(pack, hash, source, headerBytes, mtime, abort.signal)
+          : packBytes(pack, hash, source, mtime),
         failed,
       ]);
     }
@@ -247,6 +251,23 @@ function fileEntry(path: string, size: number, mtime: Date): ReadEntry {
 }
 
 /** Streams one blob file's payload into `pack`, hashing it on the way; returns its payload bytes. */
+/** Adds a blob held in memory (a small value from the journal), checked against its hash first. */
+async function packBytes(pack: Pack, hash: string, payload: Uint8Array, mtime: Date): Promise<number> {
+  const actual = createHash('sha256').update(payload).digest('hex');
+  if (actual !== hash) {
+    throw new BackendError(
+      'disk',
+      `Cannot export blob ${hash}: its payload hashes to ${actual}, so it is corrupt. Run verify() to remove the corrupt entry, then export again.`,
+    );
+  }
+  const entry = fileEntry(`blobs/${hash}`, payload.length, mtime);
+  pack.add(entry);
+  if (!entry.write(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)))
+    await once(entry, 'drain');
+  entry.end();
+  return payload.length;
+}
+
 async function packBlob(
   pack: Pack,
   hash: string,

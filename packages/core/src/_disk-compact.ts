@@ -3,7 +3,8 @@
  * current one is sealed, and what other processes appended meanwhile is copied after them.
  *
  *  1. Under `compact.lock`, write `journal-<n+1>` from the state (each live entry once, with its
- *     current access time and hits), fsync it and rename it into place.
+ *     current access time and hits, and one Blob record of each small value an entry refers
+ *     to), fsync it and rename it into place.
  *  2. Append a Seal record to `journal-<n>`. Readers that reach it move to `n+1`; a writer whose
  *     record landed after it writes that record again in `n+1`.
  *  3. Copy the records between the state's end and the Seal into `n+1`, then remove `journal-<n>`.
@@ -15,8 +16,10 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import {
+  blobRecordPrint,
   clearRecord,
   metaRecord,
+  putBlobPrint,
   RECORD_HEADER_BYTES,
   RecordType,
   recordKeyPrint,
@@ -44,7 +47,7 @@ export function compact(journal: JournalFile, state: IndexState, from: number, n
     const temp = `${journalPath(journal.dir, next)}.tmp-${process.pid}`;
     writeLive(journal, state, temp, now);
     fs.renameSync(temp, journalPath(journal.dir, next));
-    sealAndCopy(journal, next, from, now);
+    sealAndCopy(journal, next, from, now, state);
     return true;
   } finally {
     fs.rmSync(lock, { force: true });
@@ -74,8 +77,17 @@ function writeLive(journal: JournalFile, state: IndexState, temp: string, now: n
     if (state.clearedAt > 0 && young(state.clearedAt)) out.push(clearRecord(state.clearedAt, undefined));
     for (const [node, time] of state.nodeClearedAt) if (young(time)) out.push(clearRecord(time, node));
     const table = state.entries;
+    const blobs = state.blobs;
     journal.scan(0, (bytes, body, end, offset) => {
-      if (recordType(bytes, body) !== RecordType.Put) return;
+      const type = recordType(bytes, body);
+      if (type === RecordType.Blob) {
+        // The one copy the state uses, of a blob some entry still refers to.
+        const slot = blobs.find(...blobRecordPrint(bytes, body));
+        if (slot >= 0 && blobs.references[slot]! > 0 && blobs.at[slot] === offset)
+          out.push(Buffer.from(bytes.subarray(body - RECORD_HEADER_BYTES, end)));
+        return;
+      }
+      if (type !== RecordType.Put) return;
       // The entry's live record (dead rows point to their Delete record, and are not written).
       const slot = table.find(...recordKeyPrint(bytes, body));
       if (slot < 0 || table.offset[slot] !== offset || table.dead[slot] !== 0) return;
@@ -93,12 +105,34 @@ function writeLive(journal: JournalFile, state: IndexState, temp: string, now: n
   }
 }
 
-function sealAndCopy(journal: JournalFile, next: number, from: number, now: number): void {
+/**
+ * Seals the current generation and copies its records from `from` into `next`. `state`, the
+ * one `next` was written from, tells which Blob records `next` lacks: a copied Put may refer to
+ * a blob that had no entry when `next` was written (its writer saw the blob's record and did
+ * not write it again), so that record is copied before the Put.
+ */
+function sealAndCopy(
+  journal: JournalFile,
+  next: number,
+  from: number,
+  now: number,
+  state?: IndexState,
+): void {
   journal.append(sealRecord(now, next));
   const fd = fs.openSync(journalPath(journal.dir, next), fs.constants.O_RDWR | fs.constants.O_APPEND);
   try {
     const out = new Batch(fd);
+    const copiedBlobs = new Set<number>();
     journal.scan(from, (bytes, body, end) => {
+      if (state && recordType(bytes, body) === RecordType.Put) {
+        const { blobs } = state;
+        const slot = blobs.find(...putBlobPrint(bytes, body));
+        if (slot >= 0 && blobs.references[slot] === 0 && blobs.at[slot]! >= 0 && !copiedBlobs.has(slot)) {
+          copiedBlobs.add(slot);
+          const blob = journal.recordAt(blobs.at[slot]!);
+          if (blob) out.push(Buffer.from(blob.bytes.subarray(blob.body - RECORD_HEADER_BYTES, blob.end)));
+        }
+      }
       out.push(Buffer.from(bytes.subarray(body - RECORD_HEADER_BYTES, end)));
     });
     out.flush();

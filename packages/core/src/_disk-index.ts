@@ -7,6 +7,11 @@
  */
 import { compact, finishCompaction } from './_disk-compact.ts';
 import {
+  BLOB_RECORD_OVERHEAD,
+  blobPrint,
+  blobRecord,
+  blobRecordHash,
+  blobRecordPayload,
   clearRecord,
   decodePut,
   deleteRecord,
@@ -56,12 +61,6 @@ const EXPECTED_PUT_BYTES = 170;
 const NEWER_CHECK_MS = 1_000;
 /** Records are appended in writes of about this many bytes, each of whole records. */
 const APPEND_CHUNK_BYTES = 1 << 20;
-
-/** A blob's fingerprint: its first 16 hex digits (a sha256 we computed: uniform). */
-const blobPrint = (hex: string): [number, number] => [
-  Number.parseInt(hex.slice(0, 8), 16),
-  Number.parseInt(hex.slice(8, 16), 16),
-];
 
 export class DiskIndex {
   readonly #journal: JournalFile;
@@ -126,6 +125,34 @@ export class DiskIndex {
   references(blob: string): number {
     const [hi, lo] = blobPrint(blob);
     return this.#state.blobs.referencesOf(hi, lo);
+  }
+
+  /**
+   * The value of a blob kept in the journal (a copy the caller owns); `corrupt` when its record
+   * no longer checks out; undefined when the blob is not in the journal (it is a file, or gone).
+   */
+  inlineBlob(blob: string): { payload: Uint8Array } | { corrupt: true } | undefined {
+    const blobs = this.#state.blobs;
+    const slot = blobs.find(...blobPrint(blob));
+    if (slot < 0 || blobs.at[slot]! < 0) return undefined;
+    const record = this.#journal.recordAt(blobs.at[slot]!, BLOB_RECORD_OVERHEAD + blobs.bytes[slot]!);
+    if (
+      !record ||
+      recordType(record.bytes, record.body) !== RecordType.Blob ||
+      blobRecordHash(record.bytes, record.body) !== blob
+    ) {
+      return { corrupt: true };
+    }
+    // A Buffer of its own (not a slice of a shared pool), as a blob file's read gives.
+    const payload = blobRecordPayload(record.bytes, record.body, record.end);
+    const copy = Buffer.allocUnsafeSlow(payload.length);
+    payload.copy(copy);
+    return { payload: copy };
+  }
+
+  /** Whether a blob is kept in the journal (rather than in a file). */
+  isInline(blob: string): boolean {
+    return this.#state.blobs.recordOf(...blobPrint(blob)) >= 0;
   }
 
   /** Unique blob bytes and entries. */
@@ -195,12 +222,25 @@ export class DiskIndex {
 
   /**
    * Records an entry (after the reads gathered since the last write), then enforces the limits.
-   * Returns the blobs that lost their last entry: the caller removes their files.
+   * `inline`: the value, to keep in the journal (unless it is there already) rather than in a
+   * blob file. Returns the blob files that lost their last entry: the caller removes them.
    */
-  put(entry: PutFields, limits: IndexLimits, accesses: ReadonlyMap<string, Access>): string[] {
+  put(
+    entry: PutFields,
+    inline: Uint8Array | undefined,
+    limits: IndexLimits,
+    accesses: ReadonlyMap<string, Access>,
+  ): string[] {
     this.sync();
     const previous = this.#lookup(entry.key);
-    this.#append([...this.#touches(accesses), putRecord(this.#time(), entry)]);
+    const records = this.#touches(accesses);
+    const time = this.#time();
+    if (inline && !this.isInline(entry.blob)) records.push(blobRecord(time, entry.blob, inline));
+    records.push(putRecord(time, entry));
+    this.#append(records);
+    // A compaction that ran between the check above and the append may have left the value's
+    // record out (it had no entry then): write it again.
+    while (inline && !this.isInline(entry.blob)) this.#append([blobRecord(this.#time(), entry.blob, inline)]);
     const freed = previous ? this.#unreferenced([previous]) : [];
     freed.push(...this.#enforce(limits, entry.access));
     this.#maybeCompact();
@@ -325,15 +365,18 @@ export class DiskIndex {
     }
   }
 
+  /** The blob files among these entries' blobs that no entry refers to any more (a Blob record goes with the next compaction). */
   #unreferenced(entries: readonly PutFields[]): string[] {
-    return [...new Set(entries.map((entry) => entry.blob))].filter((blob) => this.references(blob) === 0);
+    return [...new Set(entries.map((entry) => entry.blob))].filter(
+      (blob) => this.references(blob) === 0 && !this.isInline(blob),
+    );
   }
 
   #maybeCompact(): void {
     const size = this.#journal.size();
     if (size < COMPACT_MIN_BYTES) return;
-    const { putBytes, puts, entries, metaBytes } = this.#state;
-    const needed = entries.entries * (puts === 0 ? 200 : putBytes / puts) + metaBytes;
+    const { putBytes, puts, entries, metaBytes, blobs } = this.#state;
+    const needed = entries.entries * (puts === 0 ? 200 : putBytes / puts) + metaBytes + blobs.inlineBytes;
     if (size > 2 * needed + COMPACT_MIN_BYTES) this.compact();
   }
 
@@ -349,9 +392,13 @@ export class DiskIndex {
     return new IndexState(Math.ceil(journal.size() / EXPECTED_PUT_BYTES));
   }
 
-  /** Record times, strictly increasing within this process: ties between processes fall to file order. */
+  /**
+   * Record times: later than the clock, than this process's last record and than every record
+   * replayed (a Lamport clock). So a record written after reading another's is later than it,
+   * even within the same millisecond: a clear() wins over the write it saw, not a coin toss.
+   */
   #time(): number {
-    this.#lastTime = Math.max(Date.now(), this.#lastTime + 0.001);
+    this.#lastTime = Math.max(Date.now(), this.#lastTime + 0.001, this.#state.latest + 0.001);
     return this.#lastTime;
   }
 }

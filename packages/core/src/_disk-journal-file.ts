@@ -107,9 +107,12 @@ export class JournalFile {
     return stopped;
   }
 
-  /** The record at `offset`, read again (a hit reads its entry's record: the blob and full key are there). */
-  recordAt(offset: number): { bytes: Buffer; body: number; end: number } | undefined {
-    let bytes = this.#scratch;
+  /**
+   * The record at `offset`, read again (a hit reads its entry's record: the blob and full key are
+   * there). `size`, when the caller knows it, saves a second read of a record over 512 bytes.
+   */
+  recordAt(offset: number, size = 0): { bytes: Buffer; body: number; end: number } | undefined {
+    let bytes = size > this.#scratch.length ? Buffer.allocUnsafe(size) : this.#scratch;
     let length = fs.readSync(this.#fd, bytes, 0, bytes.length, offset);
     let scanned = scanRecord(bytes, 0, length);
     if (scanned.kind === 'partial' && length === bytes.length) {

@@ -9,8 +9,9 @@
  * Every record carries its own checksum, so a reader never acts on damaged bytes: a record that
  * fails its check is skipped and the reader resynchronises on the next magic that starts a valid
  * record. Damage costs the entries whose records it hit (they become misses), never a crash or a
- * wrong value. Records are small (≈200 bytes) and each is written with one `write` to a file
- * opened for appending, so records of concurrent processes do not interleave on a local file system.
+ * wrong value. Records are small (≈200 bytes; a Blob record holds a value of at most a few KiB)
+ * and each is written with one `write` to a file opened for appending, so records of concurrent
+ * processes do not interleave on a local file system.
  */
 import zlib from 'node:zlib';
 
@@ -38,6 +39,8 @@ export enum RecordType {
    * there, and a Put older than it (less a margin) for a key not there is a deleted entry's.
    */
   Snapshot = 7,
+  /** A small value kept in the journal rather than in a blob file: its sha256, then its bytes. */
+  Blob = 8,
 }
 
 /** An entry as a Put record holds it. */
@@ -59,6 +62,8 @@ export interface PutFields {
 /** Offsets of the fields in a Put body (after type and time). */
 const PUT = { keyLength: 9, key: 10 } as const;
 const BLOB_BYTES = 32;
+/** Bytes a Blob record adds to its value: header, type, time and sha256. */
+export const BLOB_RECORD_OVERHEAD = RECORD_HEADER_BYTES + 9 + BLOB_BYTES;
 
 function frame(body: Buffer): Buffer {
   const record = Buffer.allocUnsafe(RECORD_HEADER_BYTES + body.length);
@@ -91,6 +96,13 @@ export function putRecord(time: number, entry: PutFields): Buffer {
   at = body.writeUInt32LE(Math.min(entry.hits, 0xffff_ffff), at);
   at = body.writeUInt16LE(node.length, at);
   node.copy(body, at);
+  return frame(body);
+}
+
+export function blobRecord(time: number, hash: string, payload: Uint8Array): Buffer {
+  const body = start(RecordType.Blob, time, BLOB_BYTES + payload.length);
+  body.write(hash, 9, 'hex');
+  body.set(payload, 9 + BLOB_BYTES);
   return frame(body);
 }
 
@@ -170,6 +182,8 @@ function wellFormed(bytes: Buffer, body: number, end: number): boolean {
       return body + 9 === end;
     case RecordType.Clear:
       return body + 10 <= end;
+    case RecordType.Blob:
+      return body + 9 + BLOB_BYTES <= end;
     default:
       return false;
   }
@@ -259,6 +273,32 @@ export function decodePut(bytes: Buffer, body: number, end: number, node?: strin
     hits: bytes.readUInt32LE(at.hits),
   };
 }
+
+/** The fingerprint of a Put record's blob, as `blobPrint` gives it. */
+export function putBlobPrint(bytes: Buffer, body: number): [number, number] {
+  const at = body + PUT.key + bytes[body + PUT.keyLength]!;
+  return [bytes.readUInt32BE(at), bytes.readUInt32BE(at + 4)];
+}
+
+/** Blob: the fingerprint of its sha256 (its first 8 bytes, as `blobPrint` reads its hex). */
+export const blobRecordPrint = (bytes: Buffer, body: number): [number, number] => [
+  bytes.readUInt32BE(body + 9),
+  bytes.readUInt32BE(body + 13),
+];
+
+/** Blob: its sha256, hex. */
+export const blobRecordHash = (bytes: Buffer, body: number): string =>
+  bytes.toString('hex', body + 9, body + 9 + BLOB_BYTES);
+
+/** Blob: its value's bytes (a view). */
+export const blobRecordPayload = (bytes: Buffer, body: number, end: number): Buffer =>
+  bytes.subarray(body + 9 + BLOB_BYTES, end);
+
+/** A blob's fingerprint: the first 16 hex digits of its sha256 (a digest we computed: uniform). */
+export const blobPrint = (hex: string): [number, number] => [
+  Number.parseInt(hex.slice(0, 8), 16),
+  Number.parseInt(hex.slice(8, 16), 16),
+];
 
 /** Touch: access and hits after the key. */
 export function touchFields(bytes: Buffer, body: number): { access: number; hits: number } {

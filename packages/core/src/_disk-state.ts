@@ -8,6 +8,8 @@
  * cannot revive it; a compacted generation holds no dead rows, only its Snapshot time.
  */
 import {
+  BLOB_RECORD_OVERHEAD,
+  blobRecordPrint,
   clearNode,
   metaJson,
   putOffsets,
@@ -46,6 +48,8 @@ export class IndexState {
   readonly nodeClearedAt = new Map<string, number>();
   /** The soonest expiry among live entries, or later (it is recomputed when reached). */
   nextExpiry = Number.POSITIVE_INFINITY;
+  /** The time of the latest record replayed: a new record is given a later one. */
+  latest = 0;
   /** Bytes of Put records replayed, and how many: what a compacted journal needs per entry. */
   putBytes = 0;
   puts = 0;
@@ -59,6 +63,7 @@ export class IndexState {
   /** Applies the record whose body starts at `body` in `bytes`; `offset` is where the record starts in the journal. */
   apply(bytes: Buffer, body: number, end: number, offset: number): void {
     const time = recordTime(bytes, body);
+    if (time > this.latest) this.latest = time;
     switch (recordType(bytes, body)) {
       case RecordType.Put:
         this.#put(bytes, body, end, offset, time);
@@ -77,6 +82,13 @@ export class IndexState {
         return;
       case RecordType.Snapshot:
         this.snapshotAt = Math.max(this.snapshotAt, time);
+        return;
+      case RecordType.Blob:
+        this.blobs.place(
+          ...blobRecordPrint(bytes, body),
+          offset,
+          end - body - (BLOB_RECORD_OVERHEAD - RECORD_HEADER_BYTES),
+        );
         return;
     }
   }

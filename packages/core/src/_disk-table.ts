@@ -8,6 +8,8 @@
  * 10^7 among a million keys) can make each other a miss, never a wrong value.
  */
 
+import { BLOB_RECORD_OVERHEAD } from './_disk-journal.ts';
+
 const EMPTY = -1;
 
 /** Open addressing with linear probing over slots whose columns a subclass adds. */
@@ -111,31 +113,44 @@ export function extend<T extends Uint32Array | Float64Array | Uint8Array>(column
   return grown;
 }
 
-/** Each blob's entries and size: a blob file is removed when its last entry goes. */
+/**
+ * Each blob's entries and size, and where a small one's Blob record is in the journal. A blob
+ * file is removed when its last entry goes; a Blob record stays until the next compaction leaves
+ * it out, so its row stays too (an entry storing the same value meanwhile reuses the record).
+ */
 export class BlobTable extends PrintTable {
   references = new Uint32Array(0);
   bytes = new Float64Array(0);
+  /** Offset of the blob's Blob record in the journal; -1: the blob is a file. */
+  at = new Float64Array(0);
   /** Bytes of the blobs with at least one entry. */
   totalBytes = 0;
+  /** Bytes of the Blob records of blobs with at least one entry: what a compacted journal needs for them. */
+  inlineBytes = 0;
 
   /** Counts one more entry of a blob. */
   add(hi: number, lo: number, bytes: number): void {
-    let slot = this.find(hi, lo);
-    if (slot === EMPTY) {
-      slot = this.insert(hi, lo);
-      this.references[slot] = 0;
-      this.bytes[slot] = bytes;
-      this.totalBytes += bytes;
-    }
-    this.references[slot]!++;
+    const slot = this.#rowOf(hi, lo, bytes);
+    if (this.references[slot]!++ > 0) return;
+    this.totalBytes += this.bytes[slot]!;
+    if (this.at[slot]! >= 0) this.inlineBytes += BLOB_RECORD_OVERHEAD + this.bytes[slot]!;
   }
 
-  /** Counts one entry less; the blob goes from the table with its last. */
+  /** Records where a blob's Blob record is (the first intact one replayed is the one used). */
+  place(hi: number, lo: number, offset: number, bytes: number): void {
+    const slot = this.#rowOf(hi, lo, bytes);
+    if (this.at[slot]! >= 0) return;
+    this.at[slot] = offset;
+    if (this.references[slot]! > 0) this.inlineBytes += BLOB_RECORD_OVERHEAD + this.bytes[slot]!;
+  }
+
+  /** Counts one entry less; a blob file's row goes with its last entry. */
   release(hi: number, lo: number): void {
     const slot = this.find(hi, lo);
     if (slot === EMPTY || --this.references[slot]! > 0) return;
     this.totalBytes -= this.bytes[slot]!;
-    this.remove(slot);
+    if (this.at[slot]! >= 0) this.inlineBytes -= BLOB_RECORD_OVERHEAD + this.bytes[slot]!;
+    else this.remove(slot);
   }
 
   referencesOf(hi: number, lo: number): number {
@@ -143,13 +158,31 @@ export class BlobTable extends PrintTable {
     return slot === EMPTY ? 0 : this.references[slot]!;
   }
 
+  /** Where a blob's Blob record is in the journal, or -1 (a blob file, or unknown). */
+  recordOf(hi: number, lo: number): number {
+    const slot = this.find(hi, lo);
+    return slot === EMPTY ? -1 : this.at[slot]!;
+  }
+
   protected override grow(rows: number): void {
     super.grow(rows);
     this.references = extend(this.references, rows);
     this.bytes = extend(this.bytes, rows);
+    this.at = extend(this.at, rows);
   }
 
   protected freed(): void {}
+
+  #rowOf(hi: number, lo: number, bytes: number): number {
+    let slot = this.find(hi, lo);
+    if (slot === EMPTY) {
+      slot = this.insert(hi, lo);
+      this.references[slot] = 0;
+      this.bytes[slot] = bytes;
+      this.at[slot] = -1;
+    }
+    return slot;
+  }
 }
 
 /** The entries: where each one's record is, and the numbers the cache's policies read. */

@@ -6,6 +6,7 @@ import { type ArchiveEntry, readArchive, writeArchive } from './_disk-archive.ts
 import { BLOB_HEADER_BYTES, blobPath } from './_disk-blob.ts';
 import type { DiskIndex, PutFields } from './_disk-index.ts';
 import type { NodeSignature } from './backend.ts';
+import { BackendError } from './errors.ts';
 
 /** What `export()` wrote or `import()` added. */
 export interface TransferResult {
@@ -45,7 +46,17 @@ export async function exportCache(
   }
   const meta = [...nodes].flatMap((name) => index?.getMeta(name) ?? []);
   const manifest = { format: 'memoflow-cache' as const, version: 1 as const, createdAt: now, entries, meta };
-  return writeArchive(file, manifest, (blob) => blobPath(files.blobs, blob), BLOB_HEADER_BYTES);
+  // A small value is in the journal; a larger one is streamed from its file.
+  const source = (blob: string) => {
+    const inline = index?.inlineBlob(blob);
+    if (!inline) return blobPath(files.blobs, blob);
+    if ('payload' in inline) return inline.payload;
+    throw new BackendError(
+      'disk',
+      `Cannot export blob ${blob}: its record in the index is damaged. Run verify() to remove the corrupt entry, then export again.`,
+    );
+  };
+  return writeArchive(file, manifest, source, BLOB_HEADER_BYTES);
 }
 
 /**

@@ -1,4 +1,4 @@
-/** The full audit of a DiskCache: every blob re-hashed against its name, every entry checked. */
+/** The full audit of a DiskCache: every value re-hashed against its name (in a file or the journal), every entry checked. */
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { readBlob, removeBlob } from './_disk-blob.ts';
@@ -28,7 +28,7 @@ export async function verifyIndex(
       report.checked++;
       let verdict = verdicts.get(entry.blob);
       if (!verdict) {
-        verdict = checkBlob(blobs, entry.blob);
+        verdict = checkBlob(index, blobs, entry.blob);
         verdicts.set(entry.blob, verdict);
         report.blobs++;
         if (verdict === 'corrupt') removeBlob(blobs, entry.blob);
@@ -45,8 +45,8 @@ export async function verifyIndex(
   return report;
 }
 
-function checkBlob(blobs: string, blob: string): 'ok' | 'corrupt' | 'missing' {
-  const read = readBlob(blobs, blob);
+function checkBlob(index: DiskIndex, blobs: string, blob: string): 'ok' | 'corrupt' | 'missing' {
+  const read = index.inlineBlob(blob) ?? readBlob(blobs, blob);
   if (read === undefined) return 'missing';
   return 'corrupt' in read || hash(read.payload) !== blob ? 'corrupt' : 'ok';
 }

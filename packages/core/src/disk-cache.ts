@@ -49,6 +49,13 @@ export interface DiskCacheOptions {
   maxEntries?: number;
   /** Milliseconds an entry may go unused; older ones are removed on every write. @default no limit */
   maxAge?: number;
+  /**
+   * Values of at most this many bytes are kept in the index journal instead of a blob file of
+   * their own: a store is one append, and removing one deletes no file. Larger values get a file
+   * (read and written without a copy of the journal's). 0 puts every value in a file.
+   * @default 4096
+   */
+  maxInlineBytes?: number;
 }
 
 /** `info()` of a DiskCache: the common totals, plus what only a disk has. */
@@ -65,6 +72,10 @@ const PRUNE_BATCH = 10_000;
 const ACCESS_FLUSH_MS = 1_000;
 const ACCESS_FLUSH_HITS = 1_000;
 const STALE_TEMP_MS = 60 * 60 * 1000;
+/** Below a file system block (4 KiB on most), a file of its own costs a value more than its bytes. */
+const DEFAULT_MAX_INLINE_BYTES = 4096;
+/** The journal's records stay small: a value this large is always a file. */
+const MAX_INLINE_BYTES = 1 << 20;
 
 /**
  * Stores values under `<dir>/v3/`:
@@ -90,6 +101,7 @@ export class DiskCache implements CacheBackend {
   readonly dir: string;
   readonly #ttl: number | undefined;
   readonly #limits: IndexLimits;
+  readonly #maxInlineBytes: number;
   readonly #blobs: string;
   readonly #temp: string;
   readonly #indexPath: string;
@@ -110,6 +122,16 @@ export class DiskCache implements CacheBackend {
         `Invalid \`dir\` ${quote(options.dir)} in DiskCache options: expected a directory path.`,
       );
     }
+    const inline = options.maxInlineBytes;
+    if (
+      inline !== undefined &&
+      !(Number.isSafeInteger(inline) && inline >= 0 && inline <= MAX_INLINE_BYTES)
+    ) {
+      throw new ConfigError(
+        `Invalid \`maxInlineBytes\` ${quote(inline)} in DiskCache options: expected an integer from 0 to ${MAX_INLINE_BYTES}.`,
+      );
+    }
+    this.#maxInlineBytes = inline ?? DEFAULT_MAX_INLINE_BYTES;
     this.#ttl = options.ttl;
     this.#limits = {
       maxBytes: options.maxBytes ?? Number.POSITIVE_INFINITY,
@@ -117,7 +139,7 @@ export class DiskCache implements CacheBackend {
       maxAge: options.maxAge ?? Number.POSITIVE_INFINITY,
     };
     this.dir = resolve(options.dir ?? (process.env.MEMOFLOW_CACHE_DIR || '.memoflow'));
-    const root = join(this.dir, 'v3');
+    const root = join(this.dir, 'v4');
     this.#blobs = join(root, 'blobs');
     this.#temp = join(root, 'tmp');
     this.#indexPath = join(root, 'index');
@@ -134,10 +156,10 @@ export class DiskCache implements CacheBackend {
 
   async has(key: string): Promise<boolean> {
     assertKey(key);
-    const entry = this.#openIndex(false)?.get(key);
-    return (
-      entry !== undefined && !expired(entry, Date.now()) && fs.existsSync(blobPath(this.#blobs, entry.blob))
-    );
+    const index = this.#openIndex(false);
+    const entry = index?.get(key);
+    if (!index || !entry || expired(entry, Date.now())) return false;
+    return index.isInline(entry.blob) || fs.existsSync(blobPath(this.#blobs, entry.blob));
   }
 
   async setBlob(key: string, value: Uint8Array, info: EntryInfo): Promise<void> {
@@ -296,11 +318,13 @@ export class DiskCache implements CacheBackend {
 
   /** Writes a blob (unless it is there), records its entry, and enforces the limits. */
   async #store(entry: PutFields, payload: Uint8Array): Promise<void> {
-    writeBlob(this.#blobs, this.#temp, entry.blob, payload);
-    const freed = this.#openIndex(true)!.put(entry, this.#limits, this.#takeAccesses());
+    const inline = payload.length <= this.#maxInlineBytes;
+    if (!inline) writeBlob(this.#blobs, this.#temp, entry.blob, payload);
+    const index = this.#openIndex(true)!;
+    const freed = index.put(entry, inline ? payload : undefined, this.#limits, this.#takeAccesses());
     // Another process may have released this blob between the write and the record: if its file
     // went, write it again (the release protocol in #release keeps one that is referenced).
-    writeBlob(this.#blobs, this.#temp, entry.blob, payload);
+    if (!inline) writeBlob(this.#blobs, this.#temp, entry.blob, payload);
     await this.#release(freed);
   }
 
@@ -312,7 +336,7 @@ export class DiskCache implements CacheBackend {
       this.#usage.miss(key);
       return undefined;
     }
-    const read = readBlob(this.#blobs, entry.blob);
+    const read = this.#readValue(index, entry.blob);
     if (read === undefined || 'corrupt' in read) {
       // A missing or damaged blob is a miss, never an error: drop the entry (and the bad file).
       if (read) {
@@ -326,6 +350,11 @@ export class DiskCache implements CacheBackend {
     this.#usage.hit(this.#usage.of(entry.node));
     this.#recordAccess(key);
     return read.payload;
+  }
+
+  /** A blob's bytes, from the journal or its file, checked. */
+  #readValue(index: DiskIndex, blob: string): ReturnType<typeof readBlob> {
+    return index.inlineBlob(blob) ?? readBlob(this.#blobs, blob);
   }
 
   /** Removes the files of blobs whose last entry went (unless another process took them up meanwhile). */

@@ -20,6 +20,7 @@ import {
   contentLength,
   contentsOfKey,
   contentValue,
+  DEFAULT_MAX_INLINE_BYTES,
   keyOf,
   lengthsOfKey,
   type Profile,
@@ -118,6 +119,7 @@ interface VerifyStep {
   corrupt: number[];
   missing: number[];
   orphans: number;
+  damagedRecords: number;
   ok: boolean;
 }
 interface ListStep {
@@ -193,7 +195,7 @@ async function check(dir: string, count: number, profile: Profile, steps: string
 
 // ─── files ─────────────────────────────────────────────────────────────────────────────────────
 
-const blobsOf = (dir: string) => join(dir, 'v3', 'blobs');
+const blobsOf = (dir: string) => join(dir, 'v4', 'blobs');
 const blobFile = (dir: string, payload: Uint8Array) => {
   const name = hash(payload);
   return join(blobsOf(dir), name.slice(0, 2), name);
@@ -223,7 +225,7 @@ function blobUsage(dir: string): { files: number; bytes: number } {
 
 /** The generation of the newest index journal: one more than the compactions so far. */
 function newestGeneration(dir: string): number {
-  const journals = fs.readdirSync(join(dir, 'v3', 'index')).filter((name) => /^journal-\d+$/.test(name));
+  const journals = fs.readdirSync(join(dir, 'v4', 'index')).filter((name) => /^journal-\d+$/.test(name));
   return Math.max(...journals.map((name) => Number(name.slice('journal-'.length))));
 }
 
@@ -285,7 +287,7 @@ describe('DiskCache across processes', () => {
     const killed = seconds(since);
     // No writer died on its own (an error, a crash) before its kill.
     expect(unexpected, unexpected.slice(0, 3).join('\n')).toEqual([]);
-    const temps = fs.existsSync(join(dir, 'v3', 'tmp')) ? fs.readdirSync(join(dir, 'v3', 'tmp')).length : 0;
+    const temps = fs.existsSync(join(dir, 'v4', 'tmp')) ? fs.readdirSync(join(dir, 'v4', 'tmp')).length : 0;
     const generation = newestGeneration(dir);
     expect(generation).toBeGreaterThan(20);
 
@@ -299,6 +301,7 @@ describe('DiskCache across processes', () => {
       'read',
       'fresh',
       'verify',
+      'list',
     ]);
     const [before, , after] = [0, 1, 2].map((n) => checked.nth('read', n));
     const [first, second] = [0, 1].map((n) => checked.nth('verify', n));
@@ -324,10 +327,20 @@ describe('DiskCache across processes', () => {
     expect(checked.nth('rewrite').failed).toEqual([]);
     expect(after!.hits).toBe(count);
     expect(checked.nth('fresh').ok).toBe(true);
-    // And no blob file is left that no entry references.
+    // And the blob files are exactly those of the values too large for the journal: none left that no entry references.
     const last = checked.nth('verify', 2);
     expect(last).toMatchObject({ ok: true, checked: count + 1 });
-    expect(blobUsage(dir).files).toBe(last.blobs);
+    const values = new Map<string, Buffer>();
+    for (const entry of checked.nth('list', 1).entries) {
+      const i = entry.key === keyOf(9_999_999) ? 0 : keys.indexOf(entry.key);
+      const content = contentsOfKey(i, count).find((c) => contentLength(c, 'crash') === entry.bytes)!;
+      values.set(hash(contentValue(content, 'crash')), contentValue(content, 'crash'));
+    }
+    const inFiles = [...values.values()].filter((value) => value.length > DEFAULT_MAX_INLINE_BYTES);
+    expect(inFiles.length).toBeGreaterThan(0);
+    expect(inFiles.length).toBeLessThan(values.size);
+    for (const value of inFiles) expect(fs.existsSync(blobFile(dir, value))).toBe(true);
+    expect(blobUsage(dir).files).toBe(inFiles.length);
   }, 150_000);
 
   test('concurrency: 8 processes doing 10,000 operations each on the same keys (reads, writes, deletes, prunes, info, scans) while the index is compacted again and again: no error, no wrong or partial value', async () => {
@@ -361,7 +374,9 @@ describe('DiskCache across processes', () => {
     const checked = await check(dir, count, 'small', ['read', 'verify', 'verify', 'read']);
     expect(checked.wrong).toBe(0);
     const first = checked.nth('verify');
+    // Without a crash, no value is ever lost: not a blob file, not a small value's record in the journal.
     expect(first.corrupt).toEqual([]);
+    expect(first.missing).toEqual([]);
     expect(checked.nth('verify', 1)).toMatchObject({ ok: true, corrupt: [], missing: [], orphans: 0 });
     log(
       `concurrency: 8 × ${ops} operations in ${hammered} (${hits} checked hits), checked by ${seconds(since)}; ` +
@@ -373,14 +388,14 @@ describe('DiskCache across processes', () => {
     const count = 20;
     /** Contents of the keys `populate` stores: key i holds content i, but every 5th key holds the next key's. */
     const contentOfKey = (i: number) => contentsOfKey(i, count)[i % 5 === 4 ? 1 : 0]!;
-    const fileOfKey = (dir: string, i: number) => blobFile(dir, contentValue(contentOfKey(i), 'small'));
+    const fileOfKey = (dir: string, i: number) => blobFile(dir, contentValue(contentOfKey(i), 'files'));
     /** The keys holding these contents, in order. */
     const keysOf = (damaged: number[]) =>
       Array.from({ length: count }, (_, i) => i).filter((i) => damaged.includes(contentOfKey(i)));
 
     test('flipped, truncated, emptied or extended blob files: their entries are misses, removed and counted, and the next run recomputes them', async () => {
       const dir = join(root, 'blob-reads');
-      await check(dir, count, 'small', ['populate']);
+      await check(dir, count, 'files', ['populate']);
       // Damage by content: content c is held by key c, and also by key c - 1 when c - 1 is a 5th key.
       const damage: Record<number, (file: Buffer) => Buffer> = {
         0: (file) => flip(file, file.length - 1), // last payload byte
@@ -396,14 +411,14 @@ describe('DiskCache across processes', () => {
         15: (file) => flip(file, Math.floor(file.length / 2)), // a byte in the middle
       };
       for (const [content, harm] of Object.entries(damage)) {
-        const file = blobFile(dir, contentValue(Number(content), 'small'));
+        const file = blobFile(dir, contentValue(Number(content), 'files'));
         fs.writeFileSync(file, harm(fs.readFileSync(file)));
       }
       // Keys 4, 14 and 19 share the blobs of keys 5, 15 and 0: one damaged file, two entries lost.
       const lost = new Set(keysOf(Object.keys(damage).map(Number)));
       expect([...lost]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 19]);
 
-      const checked = await check(dir, count, 'small', ['read', 'info', 'read']);
+      const checked = await check(dir, count, 'files', ['read', 'info', 'read']);
       expect(checked.wrong).toBe(0);
       const expected = Array.from({ length: count }, (_, i) => (lost.has(i) ? 'miss' : 'hit'));
       expect(checked.nth('read').outcomes).toEqual(expected);
@@ -416,7 +431,7 @@ describe('DiskCache across processes', () => {
       for (const i of lost) expect(fs.existsSync(fileOfKey(dir, i)), `blob of key ${i}`).toBe(false);
 
       // The next run finds misses, stores the values again and reads them back whole.
-      const next = await check(dir, count, 'small', ['read', 'rewrite', 'read', 'verify']);
+      const next = await check(dir, count, 'files', ['read', 'rewrite', 'read', 'verify']);
       expect(next.nth('read').outcomes).toEqual(expected);
       expect(next.nth('rewrite')).toMatchObject({ rewritten: [...lost], failed: [] });
       expect(next.nth('read', 1).hits).toBe(count);
@@ -425,22 +440,22 @@ describe('DiskCache across processes', () => {
 
     test('verify() re-hashes every blob: damaged and missing ones are reported and removed, stray files too, and a second verify() is clean', async () => {
       const dir = join(root, 'blob-verify');
-      await check(dir, count, 'small', ['populate']);
+      await check(dir, count, 'files', ['populate']);
       const harm = (content: number, damage: (file: Buffer) => Buffer) => {
-        const file = blobFile(dir, contentValue(content, 'small'));
+        const file = blobFile(dir, contentValue(content, 'files'));
         fs.writeFileSync(file, damage(fs.readFileSync(file)));
       };
       harm(1, (file) => flip(file, file.length - 1));
       harm(2, (file) => flip(file, 8));
       harm(7, (file) => file.subarray(0, 30));
       harm(15, () => Buffer.alloc(0)); // keys 14 and 15
-      fs.rmSync(blobFile(dir, contentValue(10, 'small'))); // keys 9 and 10
+      fs.rmSync(blobFile(dir, contentValue(10, 'files'))); // keys 9 and 10
       // A blob nobody references (a writer killed before recording it): an orphan.
-      const stray = blobFile(dir, contentValue(4242, 'small'));
+      const stray = blobFile(dir, contentValue(4242, 'files'));
       fs.mkdirSync(join(stray, '..'), { recursive: true });
       fs.writeFileSync(stray, fs.readFileSync(fileOfKey(dir, 3)));
 
-      const checked = await check(dir, count, 'small', ['verify', 'verify', 'read']);
+      const checked = await check(dir, count, 'files', ['verify', 'verify', 'read']);
       const first = checked.nth('verify');
       expect([...first.corrupt].sort((a, b) => a - b)).toEqual(keysOf([1, 2, 7, 15]));
       expect([...first.missing].sort((a, b) => a - b)).toEqual(keysOf([10]));
@@ -455,16 +470,44 @@ describe('DiskCache across processes', () => {
 
     test('a blob file replaced by another intact blob file is a miss, not the other value', async () => {
       const dir = join(root, 'blob-swap');
-      await check(dir, count, 'small', ['populate']);
+      await check(dir, count, 'files', ['populate']);
       // Key 1's blob file now holds content 3: intact, with a valid header and CRC32, but not a value of key 1.
       fs.copyFileSync(fileOfKey(dir, 3), fileOfKey(dir, 1));
-      const checked = await check(dir, count, 'small', ['read', 'verify']);
+      const checked = await check(dir, count, 'files', ['read', 'verify']);
       // The read sees the header names another blob: a miss, and the entry and the file are removed.
       expect(checked.nth('read').outcomes[1]).toBe('miss');
       expect(checked.nth('verify').ok).toBe(true);
     });
 
-    describe('a damaged index (v3/index/journal-*) opened by a new process: it does not crash, returns no wrong value, and verify() cleans up', () => {
+    test('small values damaged inside the journal: their entries are misses, the rest hits, and verify() is clean after one pass', async () => {
+      const dir = join(root, 'inline-damage');
+      await check(dir, count, 'small', ['populate']);
+      const journal = join(dir, 'v4', 'index', `journal-${String(newestGeneration(dir)).padStart(10, '0')}`);
+      const bytes = fs.readFileSync(journal);
+      // Three contents kept in the journal: a byte in the middle of each is flipped where it lies.
+      const damaged = Array.from({ length: count }, (_, c) => c)
+        .filter((c) => contentLength(c, 'small') <= DEFAULT_MAX_INLINE_BYTES)
+        .slice(0, 3);
+      expect(damaged).toHaveLength(3);
+      for (const content of damaged) {
+        const value = contentValue(content, 'small');
+        const at = bytes.indexOf(value);
+        expect(at, `content ${content} in the journal`).toBeGreaterThan(0);
+        bytes[at + (value.length >> 1)]! ^= 0x5a;
+      }
+      fs.writeFileSync(journal, bytes);
+      const lost = new Set(keysOf(damaged));
+
+      const checked = await check(dir, count, 'small', ['read', 'verify', 'verify', 'read']);
+      expect(checked.wrong).toBe(0);
+      const expected = Array.from({ length: count }, (_, i) => (lost.has(i) ? 'miss' : 'hit'));
+      expect(checked.nth('read').outcomes).toEqual(expected);
+      expect(checked.nth('verify')).toMatchObject({ ok: false, damagedRecords: damaged.length });
+      expect(checked.nth('verify', 1)).toMatchObject({ ok: true, checked: count - lost.size });
+      expect(checked.nth('read', 1).outcomes).toEqual(expected);
+    });
+
+    describe('a damaged index (v4/index/journal-*) opened by a new process: it does not crash, returns no wrong value, and verify() cleans up', () => {
       const keys = 300;
       const template = join(root, 'index-template');
       const KIB = 1024;
@@ -542,7 +585,7 @@ describe('DiskCache across processes', () => {
         test(name, async () => {
           const dir = join(root, `index-${name.replace(/[^a-z0-9]+/gi, '-')}`);
           fs.cpSync(template, dir, { recursive: true });
-          damage(join(dir, 'v3', 'index'));
+          damage(join(dir, 'v4', 'index'));
           const steps = ['read', 'list', 'info', 'verify', 'verify', 'read', 'rewrite', 'read'];
           const { exit, checked } = await checkExit(dir, keys, 'small', steps);
           // Not killed by a signal (SIGSEGV, SIGBUS, SIGABRT), not ended by an uncaught error.

@@ -14,6 +14,15 @@ const freshDir = () => fs.mkdtempSync(join(root, 'cache-'));
 describeCacheBackend('DiskCache', () => new DiskCache({ dir: freshDir() }), {
   bounded: ({ maxEntries, maxBytes }) => new DiskCache({ dir: freshDir(), maxEntries, maxBytes }),
 });
+// Every value in a blob file: the other storage path is held to the same contract.
+describeCacheBackend(
+  'DiskCache (values in files)',
+  () => new DiskCache({ dir: freshDir(), maxInlineBytes: 0 }),
+  {
+    bounded: ({ maxEntries, maxBytes }) =>
+      new DiskCache({ dir: freshDir(), maxEntries, maxBytes, maxInlineBytes: 0 }),
+  },
+);
 
 /** A signature with placeholder hashes: what these tests need is its node and key. */
 const signature = (node: string, key: string): NodeSignature => ({
@@ -61,32 +70,32 @@ describe('DiskCache', () => {
     expect(fs.existsSync(dir)).toBe(true);
   });
 
-  test('layout: each value once, as a blob named by its sha256; a journal index; no node name in any path; nothing left in tmp', async () => {
+  test('layout (values in files): each value once, as a blob named by its sha256; a journal index; no node name in any path; nothing left in tmp', async () => {
     const dir = freshDir();
-    const cache = new DiskCache({ dir });
+    const cache = new DiskCache({ dir, maxInlineBytes: 0 });
     const value = bytes('value');
     await cache.setBlob(key(1), value, { node: '../../secret node' });
     await cache.setBlob(key(2), value, { node: 'other' });
     await cache.setMeta(signature('../../secret node', key(1)));
     const files = filesUnder(dir).map((file) => relative(dir, file).split(sep).join('/'));
     const blob = hash(value);
-    expect(files.filter((file) => file.startsWith('v3/blobs/'))).toEqual([
-      `v3/blobs/${blob.slice(0, 2)}/${blob}`,
+    expect(files.filter((file) => file.startsWith('v4/blobs/'))).toEqual([
+      `v4/blobs/${blob.slice(0, 2)}/${blob}`,
     ]);
-    expect(files.filter((file) => !file.startsWith('v3/blobs/') && !file.startsWith('v3/index/'))).toEqual(
+    expect(files.filter((file) => !file.startsWith('v4/blobs/') && !file.startsWith('v4/index/'))).toEqual(
       [],
     );
     expect(files.some((file) => file.includes('secret'))).toBe(false);
-    expect(fs.readdirSync(join(dir, 'v3', 'tmp'))).toEqual([]);
+    expect(fs.readdirSync(join(dir, 'v4', 'tmp'))).toEqual([]);
     await cache.close();
   });
 
   test('a blob shared by two keys stays while one of them does, and goes with the last', async () => {
     const dir = freshDir();
-    const cache = new DiskCache({ dir });
+    const cache = new DiskCache({ dir, maxInlineBytes: 0 });
     await cache.setBlob(key(1), bytes('shared'), { node: 'a' });
     await cache.setBlob(key(2), bytes('shared'), { node: 'b' });
-    const file = join(dir, 'v3', 'blobs', hash(bytes('shared')).slice(0, 2), hash(bytes('shared')));
+    const file = join(dir, 'v4', 'blobs', hash(bytes('shared')).slice(0, 2), hash(bytes('shared')));
     expect((await cache.info()).entries).toBe(2);
     await cache.delete(key(1));
     expect(fs.existsSync(file)).toBe(true);
@@ -153,10 +162,10 @@ describe('DiskCache', () => {
 
   test('a corrupt blob is a miss, is removed, and is counted in info().corrupt', async () => {
     const dir = freshDir();
-    const cache = new DiskCache({ dir });
+    const cache = new DiskCache({ dir, maxInlineBytes: 0 });
     await cache.setBlob(key(1), bytes('some payload'), { node: 'n' });
     const blob = hash(bytes('some payload'));
-    const file = join(dir, 'v3', 'blobs', blob.slice(0, 2), blob);
+    const file = join(dir, 'v4', 'blobs', blob.slice(0, 2), blob);
     const content = fs.readFileSync(file);
     content[content.length - 1]! ^= 0xff;
     fs.writeFileSync(file, content);
@@ -169,10 +178,10 @@ describe('DiskCache', () => {
 
   test('a truncated blob is a miss, never a partial value', async () => {
     const dir = freshDir();
-    const cache = new DiskCache({ dir });
+    const cache = new DiskCache({ dir, maxInlineBytes: 0 });
     await cache.setBlob(key(1), bytes('x'.repeat(1000)), { node: 'n' });
     const blob = hash(bytes('x'.repeat(1000)));
-    const file = join(dir, 'v3', 'blobs', blob.slice(0, 2), blob);
+    const file = join(dir, 'v4', 'blobs', blob.slice(0, 2), blob);
     fs.truncateSync(file, 500);
     expect(await cache.getBlob(key(1))).toBeUndefined();
     await cache.close();
@@ -211,7 +220,7 @@ describe('DiskCache', () => {
     const dir = freshDir();
     const cache = new DiskCache({ dir });
     await cache.setBlob(key(1), bytes('x'), { node: 'n' });
-    const temp = join(dir, 'v3', 'tmp');
+    const temp = join(dir, 'v4', 'tmp');
     fs.mkdirSync(temp, { recursive: true });
     fs.writeFileSync(join(temp, 'old-garbage'), 'partial');
     fs.writeFileSync(join(temp, 'young-garbage'), 'partial');
@@ -247,6 +256,68 @@ describe('DiskCache', () => {
   });
 });
 
+describe('DiskCache small values, kept in the journal', () => {
+  test('a value of at most maxInlineBytes gets no file; a larger one does; both read back whole', async () => {
+    const dir = freshDir();
+    const cache = new DiskCache({ dir, maxInlineBytes: 100 });
+    const [small, large] = [Buffer.alloc(100, 7), Buffer.alloc(101, 9)];
+    await cache.setBlob(key(1), small, { node: 'n' });
+    await cache.setBlob(key(2), large, { node: 'n' });
+    await cache.setBlob(key(3), small, { node: 'other' });
+    const blobFiles = filesUnder(dir).filter((file) => file.includes(`${sep}blobs${sep}`));
+    expect(blobFiles.map((file) => file.split(sep).at(-1))).toEqual([hash(large)]);
+    const reader = new DiskCache({ dir });
+    expect(await reader.getMany([key(1), key(2), key(3)])).toEqual([small, large, small]);
+    expect(await reader.has(key(1))).toBe(true);
+    expect((await reader.info()).bytes).toBe(301);
+    await Promise.all([cache.close(), reader.close()]);
+  });
+
+  test('the same small value under many keys is written to the journal once', async () => {
+    const dir = freshDir();
+    const cache = new DiskCache({ dir });
+    const value = bytes('x'.repeat(1000));
+    for (let i = 0; i < 20; i++) await cache.setBlob(key(i), value, { node: 'n' });
+    const journal = filesUnder(join(dir, 'v4', 'index')).find((file) => file.includes('journal-'))!;
+    const content = fs.readFileSync(journal);
+    expect(content.indexOf(value)).toBeGreaterThan(0);
+    expect(content.indexOf(value, content.indexOf(value) + 1)).toBe(-1);
+    await cache.close();
+  });
+
+  test('removing small values deletes no file; export() and import() carry small and large values alike', async () => {
+    const dir = freshDir();
+    const source = new DiskCache({ dir, maxInlineBytes: 64 });
+    const values = ['tiny', 'y'.repeat(500), 'tiny too'].map((text) => Buffer.from(text));
+    for (const [i, value] of values.entries()) {
+      await source.setBlob(key(i), value, { node: 'n' });
+      await sleep(5);
+    }
+    const archive = join(freshDir(), 'mixed.tar.gz');
+    expect(await source.export(archive)).toMatchObject({ entries: 3, blobs: 3, bytes: 512 });
+    const blobFiles = () => filesUnder(join(dir, 'v4', 'blobs')).length;
+    expect(blobFiles()).toBe(1);
+    await source.delete(key(0));
+    await source.prune({ maxEntries: 2 });
+    expect(blobFiles()).toBe(1);
+    // The least recently used entry left is the large value: pruning it removes its file.
+    expect((await source.prune({ maxEntries: 1 })).removed.map((entry) => entry.key)).toEqual([key(1)]);
+    expect(blobFiles()).toBe(0);
+    const target = new DiskCache({ dir: freshDir() });
+    await target.import(archive);
+    expect(await target.getMany([key(0), key(1), key(2)])).toEqual(values);
+    expect((await target.verify()).ok).toBe(true);
+    await Promise.all([source.close(), target.close()]);
+  });
+
+  test('maxInlineBytes must be an integer from 0 to 1 MiB', () => {
+    for (const bad of [-1, 1.5, 2 ** 21, Number.NaN, '10' as unknown as number])
+      expect(() => new DiskCache({ maxInlineBytes: bad })).toThrow(
+        expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining('maxInlineBytes') }),
+      );
+  });
+});
+
 describe('DiskCache bounds, enforced on every write', () => {
   test('maxEntries keeps the most recently used entries', async () => {
     const cache = new DiskCache({ dir: freshDir(), maxEntries: 3 });
@@ -269,7 +340,7 @@ describe('DiskCache bounds, enforced on every write', () => {
 
   test('maxBytes holds while ten times that volume passes through, least recently used first', async () => {
     const dir = freshDir();
-    const cache = new DiskCache({ dir, maxBytes: 10_000 });
+    const cache = new DiskCache({ dir, maxBytes: 10_000, maxInlineBytes: 0 });
     for (let i = 0; i < 100; i++)
       await cache.setBlob(key(i), bytes(`${i}`.padEnd(1_000, '.')), { node: 'n' });
     const info = await cache.info();
@@ -277,7 +348,7 @@ describe('DiskCache bounds, enforced on every write', () => {
     expect(info.entries).toBe(10);
     expect(await cache.has(key(99))).toBe(true);
     expect(await cache.has(key(0))).toBe(false);
-    const blobBytes = filesUnder(join(dir, 'v3', 'blobs')).reduce(
+    const blobBytes = filesUnder(join(dir, 'v4', 'blobs')).reduce(
       (sum, file) => sum + fs.statSync(file).size,
       0,
     );
@@ -299,17 +370,17 @@ describe('DiskCache bounds, enforced on every write', () => {
 describe('DiskCache verify()', () => {
   test('finds and removes damaged and missing blobs and orphan files; a second pass finds nothing', async () => {
     const dir = freshDir();
-    const cache = new DiskCache({ dir });
+    const cache = new DiskCache({ dir, maxInlineBytes: 0 });
     for (let i = 1; i <= 4; i++) await cache.setBlob(key(i), bytes(`value ${i}`), { node: 'n' });
     const fileOf = (text: string) =>
-      join(dir, 'v3', 'blobs', hash(bytes(text)).slice(0, 2), hash(bytes(text)));
+      join(dir, 'v4', 'blobs', hash(bytes(text)).slice(0, 2), hash(bytes(text)));
     const damaged = fs.readFileSync(fileOf('value 1'));
     damaged[damaged.length - 1]! ^= 0x01;
     fs.writeFileSync(fileOf('value 1'), damaged);
     fs.rmSync(fileOf('value 2'));
     const orphan = hash(bytes('orphan'));
-    fs.mkdirSync(join(dir, 'v3', 'blobs', orphan.slice(0, 2)), { recursive: true });
-    fs.writeFileSync(join(dir, 'v3', 'blobs', orphan.slice(0, 2), orphan), 'left by a killed writer');
+    fs.mkdirSync(join(dir, 'v4', 'blobs', orphan.slice(0, 2)), { recursive: true });
+    fs.writeFileSync(join(dir, 'v4', 'blobs', orphan.slice(0, 2), orphan), 'left by a killed writer');
     const report = await cache.verify();
     expect(report).toMatchObject({ checked: 4, corrupt: [key(1)], missing: [key(2)], orphans: 1, ok: false });
     expect((await cache.verify()).ok).toBe(true);

@@ -8,15 +8,22 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { compact } from '../src/_disk-compact.ts';
+import { DiskIndex } from '../src/_disk-index.ts';
 import {
+  BLOB_RECORD_OVERHEAD,
+  blobPrint,
+  blobRecord,
   clearRecord,
   decodePut,
   deleteRecord,
   keyPrint,
   type PutFields,
   putRecord,
+  RecordType,
   recordKey,
   recordKeyPrint,
+  recordType,
   scanRecord,
   snapshotRecord,
   touchRecord,
@@ -222,3 +229,103 @@ describe('replay: last writer wins by record time', () => {
     expect([replayed.state.entries.access[slot], replayed.state.entries.hits[slot]]).toEqual([500, 5]);
   });
 });
+
+describe('small values in the journal (Blob records)', () => {
+  const NO_LIMITS = {
+    maxBytes: Number.POSITIVE_INFINITY,
+    maxEntries: Number.POSITIVE_INFINITY,
+    maxAge: Number.POSITIVE_INFINITY,
+  };
+  const bufferOf = (text: string) => Buffer.from(text);
+  const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+  const inlineEntry = (n: number, value: Uint8Array) =>
+    entry(n, { blob: sha256(value), bytes: value.length });
+  /** How many Blob records the newest journal in `dir` holds. */
+  function blobRecords(dir: string): number {
+    const journal = new JournalFile(dir);
+    let count = 0;
+    journal.scan(0, (bytes, body) => {
+      if (recordType(bytes, body) === RecordType.Blob) count++;
+    });
+    journal.close();
+    return count;
+  }
+
+  test('a Blob record locates its value; the row outlives its last entry (until a compaction), totals do not', () => {
+    const value = bufferOf('seven b');
+    const blob = sha256(value);
+    const replayed = replay([
+      blobRecord(1, blob, value),
+      putRecord(2, inlineEntry(1, value)),
+      putRecord(3, inlineEntry(2, value)),
+    ]);
+    const { blobs } = replayed.state;
+    expect(blobs.recordOf(...blobPrint(blob))).toBe(0);
+    expect(blobs.referencesOf(...blobPrint(blob))).toBe(2);
+    expect([blobs.totalBytes, blobs.inlineBytes]).toEqual([7, BLOB_RECORD_OVERHEAD + 7]);
+    replayed.state.apply(...recordIn(deleteRecord(4, hex(1))));
+    replayed.state.apply(...recordIn(deleteRecord(5, hex(2))));
+    expect([blobs.totalBytes, blobs.inlineBytes]).toEqual([0, 0]);
+    expect(blobs.recordOf(...blobPrint(blob))).toBe(0);
+  });
+
+  test('a value stored under two keys is one Blob record; a compaction keeps the referenced ones only', () => {
+    const dir = freshDir();
+    const index = new DiskIndex(dir);
+    const [kept, dropped] = [bufferOf('kept value'), bufferOf('dropped value')];
+    index.put(inlineEntry(1, kept), kept, NO_LIMITS, new Map());
+    index.put(inlineEntry(2, kept), kept, NO_LIMITS, new Map());
+    index.put(inlineEntry(3, dropped), dropped, NO_LIMITS, new Map());
+    expect(blobRecords(dir)).toBe(2);
+    index.remove([hex(3)]);
+    index.compact();
+    expect(blobRecords(dir)).toBe(1);
+    const reader = new DiskIndex(dir);
+    expect(reader.inlineBlob(sha256(kept))).toEqual({ payload: kept });
+    expect(reader.inlineBlob(sha256(dropped))).toBeUndefined();
+    expect(reader.get(hex(3))).toBeUndefined();
+    for (const open of [index, reader]) open.close();
+  });
+
+  test('a compaction copies the Blob record a Put written meanwhile refers to, though no entry had it when the compaction read the journal', () => {
+    const dir = freshDir();
+    const value = bufferOf('stored, removed, stored again');
+    const first = new DiskIndex(dir);
+    first.put(inlineEntry(1, value), value, NO_LIMITS, new Map());
+    first.remove([hex(1)]);
+    // The compactor's view: the value's record is there, and no entry refers to it.
+    const journal = new JournalFile(dir);
+    const state = new IndexState();
+    journal.readNew((bytes, body, end, offset) => state.apply(bytes, body, end, offset));
+    const from = journal.size();
+    // Another writer sees the record and writes only its Put, after what the compactor read.
+    const writer = new DiskIndex(dir);
+    writer.put(inlineEntry(2, value), value, NO_LIMITS, new Map());
+    expect(blobRecords(dir)).toBe(1);
+    expect(compact(journal, state, from, Date.now())).toBe(true);
+    const reader = new DiskIndex(dir);
+    expect(reader.get(hex(2))?.blob).toBe(sha256(value));
+    expect(reader.inlineBlob(sha256(value))).toEqual({ payload: value });
+    for (const open of [journal, first, writer, reader]) open.close();
+  });
+
+  test('a Blob record that fails its check is not served: its value reads as corrupt', () => {
+    const dir = freshDir();
+    const value = bufferOf('a value to damage');
+    const index = new DiskIndex(dir);
+    index.put(inlineEntry(1, value), value, NO_LIMITS, new Map());
+    const path = join(dir, 'journal-0000000001');
+    const bytes = fs.readFileSync(path);
+    bytes[bytes.indexOf(value) + 3]! ^= 0x01;
+    fs.writeFileSync(path, bytes);
+    expect(index.inlineBlob(sha256(value))).toEqual({ corrupt: true });
+    index.close();
+  });
+});
+
+/** The arguments of `IndexState.apply` for one framed record. */
+function recordIn(record: Buffer): [Buffer, number, number, number] {
+  const scanned = scanRecord(record, 0, record.length);
+  if (scanned.kind !== 'record') throw new Error('not a record');
+  return [record, scanned.body, scanned.end, 0];
+}
