@@ -139,7 +139,7 @@ async function prune() {
   const ms = elapsedMs(start);
   // Taken before the check below, which is not part of the measured operation.
   const peak = peakRss();
-  const removed = pruned.removed.length;
+  const removed = pruned.entries;
   const entriesAfter = (await cache.info()).entries;
   return { ms, target, removed, entriesAfter, ok: entriesAfter === target, rssBefore, peakRss: peak };
 }

@@ -137,9 +137,9 @@ export function managementTests(create: BackendFactory): void {
       const keys = await storeSpacedOut(backend, 3, 10);
       await backend().getBlob(keys[0]!);
       await sleep(15);
-      const result = await backend().prune({ maxEntries: 2 });
-      expect(result.removed.map((record) => record.key)).toEqual([keys[1]]);
-      expect(result.bytes).toBe(10);
+      const result = await backend().prune({ maxEntries: 2, list: true });
+      expect(result.removed?.map((record) => record.key)).toEqual([keys[1]]);
+      expect(result).toMatchObject({ entries: 1, bytes: 10 });
       expect(await backend().has(keys[0]!)).toBe(true);
       expect(await backend().has(keys[1]!)).toBe(false);
       expect(await backend().has(keys[2]!)).toBe(true);
@@ -149,9 +149,9 @@ export function managementTests(create: BackendFactory): void {
       const keys = await storeSpacedOut(backend, 4, 100);
       await backend().getBlob(keys[0]!);
       await sleep(15);
-      const result = await backend().prune({ maxBytes: 250 });
-      expect(result.removed.map((record) => record.key)).toEqual([keys[1], keys[2]]);
-      expect(result.bytes).toBe(200);
+      const result = await backend().prune({ maxBytes: 250, list: true });
+      expect(result.removed?.map((record) => record.key)).toEqual([keys[1], keys[2]]);
+      expect(result).toMatchObject({ entries: 2, bytes: 200 });
       expect((await backend().info()).bytes).toBe(200);
       expect(await backend().has(keys[0]!)).toBe(true);
       expect(await backend().has(keys[3]!)).toBe(true);
@@ -161,25 +161,52 @@ export function managementTests(create: BackendFactory): void {
       const keys = await storeSpacedOut(backend, 2, 10);
       await sleep(150);
       await backend().getBlob(keys[1]!);
-      const result = await backend().prune({ maxAge: 100 });
-      expect(result.removed.map((record) => record.key)).toEqual([keys[0]]);
+      const result = await backend().prune({ maxAge: 100, list: true });
+      expect(result.removed?.map((record) => record.key)).toEqual([keys[0]]);
       expect(await backend().has(keys[1]!)).toBe(true);
     });
 
     test('prune() within the limits removes nothing', async () => {
       const keys = await storeSpacedOut(backend, 3, 10);
       const result = await backend().prune({ maxEntries: 3, maxBytes: 30 });
-      expect(result).toEqual({ removed: [], bytes: 0 });
+      expect(result).toEqual({ entries: 0, bytes: 0, nodes: {} });
       for (const key of keys) expect(await backend().has(key)).toBe(true);
     });
 
     test('prune({ dryRun }) reports what it would remove and removes nothing', async () => {
       const keys = await storeSpacedOut(backend, 3, 10);
-      const result = await backend().prune({ maxEntries: 1, dryRun: true });
-      expect(result.removed.map((record) => record.key)).toEqual([keys[0], keys[1]]);
-      expect(result.bytes).toBe(20);
+      const result = await backend().prune({ maxEntries: 1, dryRun: true, list: true });
+      expect(result.removed?.map((record) => record.key)).toEqual([keys[0], keys[1]]);
+      expect(result).toMatchObject({ entries: 2, bytes: 20 });
       for (const key of keys) expect(await backend().has(key)).toBe(true);
       expect(await collect(backend().entries())).toHaveLength(3);
+    });
+
+    test('prune() counts what it removed per node, and lists the entries only when asked to', async () => {
+      const [a, b] = [randomNode(), randomNode()];
+      for (const [node, size] of [
+        [a, 10],
+        [b, 20],
+        [a, 30],
+        [b, 40],
+      ] as const) {
+        await backend().setBlob(randomKey(), bytesOf('x'.repeat(size)), info(node));
+        await sleep(5);
+      }
+      const counted = await backend().prune({ maxEntries: 1, dryRun: true });
+      expect(counted).toEqual({
+        entries: 3,
+        bytes: 60,
+        nodes: { [a]: { entries: 2, bytes: 40 }, [b]: { entries: 1, bytes: 20 } },
+      });
+      const listed = await backend().prune({ maxEntries: 1, list: true });
+      expect(listed).toMatchObject({ entries: 3, bytes: 60 });
+      expect(listed.removed?.map((record) => [record.node, record.bytes])).toEqual([
+        [a, 10],
+        [b, 20],
+        [a, 30],
+      ]);
+      expect((await backend().info()).entries).toBe(1);
     });
 
     test('prune() with a negative limit is refused with a CONFIG error', async () => {

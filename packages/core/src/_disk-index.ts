@@ -64,7 +64,7 @@ const APPEND_CHUNK_BYTES = 1 << 20;
 
 export class DiskIndex {
   readonly #journal: JournalFile;
-  #state: IndexState;
+  readonly #state: IndexState;
   #lru = new LruOrder();
   #lastTime = 0;
   #checkedNewer = 0;
@@ -194,9 +194,10 @@ export class DiskIndex {
     const slots = [...state.entries.entryRows()].filter(
       (slot) => id === -1 || state.entries.node[slot] === id,
     );
+    const epoch = state.epoch;
     for (const slot of slots) {
-      // A row removed meanwhile (by this or another process) is skipped.
-      if (state !== this.#state || state.entries.dead[slot] !== 0) continue;
+      // A row removed meanwhile (by this or another process) is skipped; after a move to a new generation, every row is.
+      if (state.epoch !== epoch || state.entries.dead[slot] !== 0) continue;
       const entry = this.#entryAt(slot);
       if (entry) yield entry;
     }
@@ -205,19 +206,28 @@ export class DiskIndex {
   /** Entries whose ttl ran out by `now`, soonest first. */
   expired(now: number): PutFields[] {
     const { entries } = this.#state;
-    const slots = [...entries.entryRows()].filter(
-      (slot) => entries.expires[slot] !== 0 && entries.expires[slot]! <= now,
-    );
+    const slots: number[] = [];
+    for (const slot of entries.entryRows())
+      if (entries.expires[slot] !== 0 && entries.expires[slot]! <= now) slots.push(slot);
     slots.sort((a, b) => entries.expires[a]! - entries.expires[b]!);
     return slots.flatMap((slot) => this.#entryAt(slot) ?? []);
   }
 
-  /** Entries from least to most recently used. */
+  /** Entries from least to most recently used; the walk ends if the index moves to a new generation meanwhile. */
   *leastRecentlyUsed(): Generator<PutFields> {
-    for (const slot of byAccess(this.#state.entries)) {
+    const state = this.#state;
+    const epoch = state.epoch;
+    for (const slot of byAccess(state.entries)) {
+      if (state.epoch !== epoch) return;
+      if (state.entries.dead[slot] !== 0) continue;
       const entry = this.#entryAt(slot);
       if (entry) yield entry;
     }
+  }
+
+  /** Changes when the index moves to a new generation (its rows are then all new). */
+  get epoch(): number {
+    return this.#state.epoch;
   }
 
   /**
@@ -247,16 +257,25 @@ export class DiskIndex {
     return freed;
   }
 
-  /** Removes entries; returns the blobs that lost their last entry. */
-  remove(keys: readonly string[]): string[] {
+  /**
+   * Removes entries; returns the blob files that lost their last entry. `compact: false` leaves
+   * compacting to a later write (a prune removing many batches compacts once, at its end).
+   */
+  remove(keys: readonly string[], options: { compact?: boolean } = {}): string[] {
     if (keys.length === 0) return [];
     this.sync();
     const entries = keys.flatMap((key) => this.#lookup(key) ?? []);
     if (entries.length === 0) return [];
     const time = this.#time();
     this.#append(entries.map((entry) => deleteRecord(time, entry.key)));
-    this.#maybeCompact();
+    if (options.compact !== false) this.#maybeCompact();
     return this.#unreferenced(entries);
+  }
+
+  /** Compacts the journal if it has grown to more than twice what its live entries need. */
+  maybeCompact(): void {
+    this.sync();
+    this.#maybeCompact();
   }
 
   /** Writes access times and hit counts gathered in memory (hits never write on their own). */
@@ -380,10 +399,10 @@ export class DiskIndex {
     if (size > 2 * needed + COMPACT_MIN_BYTES) this.compact();
   }
 
-  /** Moves to a new generation: its journal is replayed from the start into a new state. */
+  /** Moves to a new generation: its journal is replayed from the start into the same tables. */
   #reload(generation: number): void {
     this.#journal.moveTo(generation);
-    this.#state = this.#stateFor(this.#journal);
+    this.#state.reset();
     this.#lru = new LruOrder();
   }
 

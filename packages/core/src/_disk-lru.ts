@@ -5,9 +5,11 @@
  */
 import type { EntryTable } from './_disk-table.ts';
 
-/** Live rows from least to most recently used. */
+/** Live rows from least to most recently used (filled in place: a million rows as a JS array would take 8–16 MB more). */
 export function byAccess(table: EntryTable): Uint32Array {
-  const slots = Uint32Array.from(table.entryRows());
+  const slots = new Uint32Array(table.entries);
+  let count = 0;
+  for (const slot of table.entryRows()) slots[count++] = slot;
   return slots.sort((a, b) => table.access[a]! - table.access[b]!);
 }
 

@@ -50,30 +50,29 @@ export function infoOf(
 }
 
 /**
- * What `prune()` removes: expired entries, soonest expiry first; then the least recently used,
- * only as far as needed: stale entries come first in that order, so the walk stops where the
- * limits hold.
+ * What `prune()` removes, in order: expired entries, soonest expiry first; then the least
+ * recently used, only as far as needed (stale entries come first in that order, so the walk
+ * stops where the limits hold). Lazy: the caller removes entries as they come. The walk ends
+ * early if the index moves to a new generation; the caller then walks again.
  */
-export function planPrune(index: DiskIndex, options: PruneOptions, now: number): EntryRecord[] {
+export function* pruneOrder(index: DiskIndex, options: PruneOptions, now: number): Generator<PutFields> {
   let { entries, bytes } = index.totals();
   const maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
-  const removed: EntryRecord[] = [];
   const expired = new Set<string>();
   const take = (entry: PutFields) => {
-    removed.push(recordOf(entry));
     entries--;
     bytes -= entry.bytes;
+    return entry;
   };
   for (const entry of index.expired(now)) {
     expired.add(entry.key);
-    take(entry);
+    yield take(entry);
   }
   for (const entry of index.leastRecentlyUsed()) {
     if (expired.has(entry.key)) continue;
     const stale = options.maxAge !== undefined && now - entry.access > options.maxAge;
-    if (!stale && entries <= maxEntries && bytes <= maxBytes) break;
-    take(entry);
+    if (!stale && entries <= maxEntries && bytes <= maxBytes) return;
+    yield take(entry);
   }
-  return removed;
 }

@@ -1,5 +1,12 @@
 /** What MemoryCache and DiskCache share: key and option checks, usage counters, info() totals, prune() plans. */
-import type { CacheInfo, EntryRecord, NodeUsage, PruneOptions, VerifyReport } from './backend.ts';
+import type {
+  CacheInfo,
+  EntryRecord,
+  NodeUsage,
+  PruneOptions,
+  PruneResult,
+  VerifyReport,
+} from './backend.ts';
 import { KEY_PATTERN } from './backend.ts';
 import { ConfigError, quote } from './errors.ts';
 
@@ -158,6 +165,27 @@ export function planPrune(
     bytes -= record.bytes;
   }
   return removed;
+}
+
+/** An empty `prune()` result, with a list when `options.list` asks for one. */
+export function emptyPruneResult(options: PruneOptions): PruneResult {
+  return { entries: 0, bytes: 0, nodes: {}, ...(options.list ? { removed: [] } : {}) };
+}
+
+/** Counts one removed entry into a `prune()` result; `record` makes its record, if the result lists them. */
+export function countPruned(
+  result: PruneResult,
+  node: string,
+  bytes: number,
+  record: () => EntryRecord,
+): void {
+  result.entries++;
+  result.bytes += bytes;
+  const usage = result.nodes[node] ?? { entries: 0, bytes: 0 };
+  usage.entries++;
+  usage.bytes += bytes;
+  result.nodes[node] = usage;
+  result.removed?.push(record());
 }
 
 /** A verify() report before anything was checked. */

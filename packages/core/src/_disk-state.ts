@@ -48,8 +48,10 @@ export class IndexState {
   readonly nodeClearedAt = new Map<string, number>();
   /** The soonest expiry among live entries, or later (it is recomputed when reached). */
   nextExpiry = Number.POSITIVE_INFINITY;
-  /** The time of the latest record replayed: a new record is given a later one. */
+  /** The time of the latest record replayed (kept across resets): a new record is given a later one. */
   latest = 0;
+  /** How many times the state was reset for a new generation. */
+  epoch = 0;
   /** Bytes of Put records replayed, and how many: what a compacted journal needs per entry. */
   putBytes = 0;
   puts = 0;
@@ -58,6 +60,26 @@ export class IndexState {
   constructor(entries = 0) {
     this.entries.reserve(entries);
     this.blobs.reserve(entries);
+  }
+
+  /**
+   * Forgets everything replayed, keeping the tables' memory, to replay a new generation: a
+   * second set of tables would double the index's memory until the old one is collected.
+   * `epoch` counts the resets, so a walk over rows can tell that its rows are gone.
+   */
+  reset(): void {
+    this.entries.clear();
+    this.blobs.clear();
+    this.nodes.clear();
+    this.meta.clear();
+    this.metaBytes = 0;
+    this.clearedAt = 0;
+    this.snapshotAt = 0;
+    this.nodeClearedAt.clear();
+    this.nextExpiry = Number.POSITIVE_INFINITY;
+    this.putBytes = 0;
+    this.puts = 0;
+    this.epoch++;
   }
 
   /** Applies the record whose body starts at `body` in `bytes`; `offset` is where the record starts in the journal. */

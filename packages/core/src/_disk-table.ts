@@ -77,6 +77,15 @@ export abstract class PrintTable {
     this.freed(slot);
   }
 
+  /** Frees every row, keeping the columns' memory: a new generation of the journal is replayed into it. */
+  clear(): void {
+    this.#buckets.fill(EMPTY);
+    this.#free = [];
+    this.#next = 0;
+    this.live = 0;
+    this.cleared();
+  }
+
   /** Every row in use. */
   *rows(): Generator<number> {
     for (const slot of this.#buckets) if (slot !== EMPTY) yield slot;
@@ -90,6 +99,9 @@ export abstract class PrintTable {
 
   /** A row was freed: a subclass clears what must not linger. */
   protected abstract freed(slot: number): void;
+
+  /** Every row was freed: a subclass resets its totals. */
+  protected abstract cleared(): void;
 
   #place(slot: number): void {
     const buckets = this.#buckets;
@@ -173,6 +185,11 @@ export class BlobTable extends PrintTable {
 
   protected freed(): void {}
 
+  protected cleared(): void {
+    this.totalBytes = 0;
+    this.inlineBytes = 0;
+  }
+
   #rowOf(hi: number, lo: number, bytes: number): number {
     let slot = this.find(hi, lo);
     if (slot === EMPTY) {
@@ -224,6 +241,10 @@ export class EntryTable extends PrintTable {
     this.dead[slot] = 0;
   }
 
+  protected cleared(): void {
+    this.entries = 0;
+  }
+
   /** Live rows: entries, not the dead. */
   *entryRows(): Generator<number> {
     for (const slot of this.rows()) if (this.dead[slot] === 0) yield slot;
@@ -256,5 +277,11 @@ export class NodeTotals {
   add(id: number, entries: number, bytes: number): void {
     this.entries[id]! += entries;
     this.bytes[id]! += bytes;
+  }
+
+  /** Every node back to no entries (names and ids stay). */
+  clear(): void {
+    this.entries.fill(0);
+    this.bytes.fill(0);
   }
 }

@@ -96,11 +96,22 @@ export interface PruneOptions {
   maxAge?: number;
   /** Report what would be removed without removing it. @default false */
   dryRun?: boolean;
+  /**
+   * Also return a record of each entry removed, in `removed`. Off by default: pruning half of a
+   * million entries would return half a million records (≈100 MB).
+   * @default false
+   */
+  list?: boolean;
 }
 
+/** What `prune()` removed (with `dryRun`: would remove). */
 export interface PruneResult {
-  removed: EntryRecord[];
+  entries: number;
   bytes: number;
+  /** Entries and bytes removed, per node. */
+  nodes: Record<string, { entries: number; bytes: number }>;
+  /** With `list: true`: the entries removed, in the order they went. */
+  removed?: EntryRecord[];
 }
 
 /** What `verify()` found, and removed. */

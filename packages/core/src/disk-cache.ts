@@ -8,12 +8,14 @@ import { turnNow } from './_clock.ts';
 import { blobPath, readBlob, releaseBlobs, removeBlob, writeBlob } from './_disk-blob.ts';
 import { removeDirectory, removeOlderThan, tempPathIn } from './_disk-fs.ts';
 import { type Access, DiskIndex, type IndexLimits, type PutFields } from './_disk-index.ts';
-import { infoOf, planPrune, recordOf } from './_disk-manage.ts';
+import { infoOf, pruneOrder, recordOf } from './_disk-manage.ts';
 import {
   assertKey,
   assertLimit,
   assertNode,
   assertTtl,
+  countPruned,
+  emptyPruneResult,
   expiryOf,
   UsageCounters,
 } from './_disk-memory-shared.ts';
@@ -236,19 +238,30 @@ export class DiskCache implements CacheBackend {
     assertLimit(options.maxAge, 'maxAge', where);
     assertLimit(options.maxBytes, 'maxBytes', where);
     assertLimit(options.maxEntries, 'maxEntries', where);
+    const result = emptyPruneResult(options);
     const index = this.#openIndex(false);
-    if (!index) return { removed: [], bytes: 0 };
+    if (!index) return result;
     this.#flushAccesses();
     const now = Date.now();
-    const removed = planPrune(index, options, now);
-    if (!options.dryRun) {
-      for (let i = 0; i < removed.length; i += PRUNE_BATCH) {
-        const keys = removed.slice(i, i + PRUNE_BATCH).map((record) => record.key);
-        await this.#release(index.remove(keys));
+    for (let again = true; again; ) {
+      // Another process compacting meanwhile ends the walk (its rows are gone): walk the new generation.
+      const epoch = index.epoch;
+      const batch: string[] = [];
+      for (const entry of pruneOrder(index, options, now)) {
+        countPruned(result, entry.node, entry.bytes, () => recordOf(entry));
+        if (options.dryRun) continue;
+        batch.push(entry.key);
+        if (batch.length === PRUNE_BATCH)
+          await this.#release(index.remove(batch.splice(0), { compact: false }));
       }
+      await this.#release(index.remove(batch, { compact: false }));
+      again = !options.dryRun && index.epoch !== epoch;
+    }
+    if (!options.dryRun) {
+      index.maybeCompact();
       removeOlderThan(this.#temp, now - STALE_TEMP_MS);
     }
-    return { removed, bytes: removed.reduce((sum, record) => sum + record.bytes, 0) };
+    return result;
   }
 
   async clear(options: { node?: string } = {}): Promise<void> {

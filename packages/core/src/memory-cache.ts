@@ -9,6 +9,8 @@ import {
   assertLimit,
   assertNode,
   assertTtl,
+  countPruned,
+  emptyPruneResult,
   emptyVerifyReport,
   expiryOf,
   type HitCounters,
@@ -159,15 +161,14 @@ export class MemoryCache implements CacheBackend {
     const now = Date.now();
     const records: EntryRecord[] = [];
     for (let entry = this.#oldest; entry !== undefined; entry = entry.newer) records.push(recordOf(entry));
-    const removed = planPrune(records, options, now);
-    let bytes = 0;
-    for (const record of removed) {
-      bytes += record.bytes;
+    const result = emptyPruneResult(options);
+    for (const record of planPrune(records, options, now)) {
+      countPruned(result, record.node, record.bytes, () => record);
       if (options.dryRun) continue;
       const entry = this.#entries.get(record.key);
       if (entry !== undefined) this.#remove(entry);
     }
-    return { removed, bytes };
+    return result;
   }
 
   async clear(options: { node?: string } = {}): Promise<void> {

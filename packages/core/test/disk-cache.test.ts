@@ -202,8 +202,8 @@ describe('DiskCache', () => {
     const pruner = new DiskCache({ dir });
     await pruner.info();
     await pruner.has(key(2));
-    const { removed } = await pruner.prune({ maxEntries: 2, dryRun: true });
-    expect(removed.map((record) => record.key)).toEqual([key(2)]);
+    const { removed } = await pruner.prune({ maxEntries: 2, dryRun: true, list: true });
+    expect(removed?.map((record) => record.key)).toEqual([key(2)]);
     expect((await pruner.info()).entries).toBe(3);
     await pruner.close();
   });
@@ -301,7 +301,9 @@ describe('DiskCache small values, kept in the journal', () => {
     await source.prune({ maxEntries: 2 });
     expect(blobFiles()).toBe(1);
     // The least recently used entry left is the large value: pruning it removes its file.
-    expect((await source.prune({ maxEntries: 1 })).removed.map((entry) => entry.key)).toEqual([key(1)]);
+    expect((await source.prune({ maxEntries: 1, list: true })).removed?.map((entry) => entry.key)).toEqual([
+      key(1),
+    ]);
     expect(blobFiles()).toBe(0);
     const target = new DiskCache({ dir: freshDir() });
     await target.import(archive);
