@@ -13,7 +13,7 @@ const expectations: RegExp[] = [
   /^UNHASHABLE_INPUT\n3\n$/,
   /^6\n$/,
   /^11\nrows: miss, clean: miss, scores: miss\n$/,
-  /^3 \[ 'square' \]\ntrue\n3\n$/,
+  /^3 \[ 'square' \]\ntrue\n2 \{ entries: 2, bytes: 40 \}\n3\n$/,
 ];
 
 const project = scratchProject({});

@@ -55,8 +55,8 @@ export interface Access {
  * need. `MEMOFLOW_DISK_COMPACT_BYTES` sets it (tests use a small one to compact often).
  */
 const COMPACT_MIN_BYTES = Number(process.env.MEMOFLOW_DISK_COMPACT_BYTES) || 4 << 20;
-/** About the size of a Put record: a journal of n bytes holds at most about n / this entries. */
-const EXPECTED_PUT_BYTES = 170;
+/** How much of the journal's start is read to estimate how many entries it holds. */
+const SAMPLE_BYTES = 1 << 20;
 /** How often a process looks for a compaction another one left half done. */
 const NEWER_CHECK_MS = 1_000;
 /** Records are appended in writes of about this many bytes, each of whole records. */
@@ -406,9 +406,23 @@ export class DiskIndex {
     this.#lru = new LruOrder();
   }
 
-  /** An empty state with room for what the journal holds (its tables then never grow, and copy, while it is replayed). */
+  /**
+   * An empty state with room for what the journal holds, so its tables do not grow (and copy)
+   * while it is replayed: Put records are counted in the journal's first megabyte and the count
+   * scaled to its size, with 10% to spare. (A table's rows cost memory only once used, its hash
+   * buckets at once, so a guess much too high costs too.)
+   */
   #stateFor(journal: JournalFile): IndexState {
-    return new IndexState(Math.ceil(journal.size() / EXPECTED_PUT_BYTES));
+    const size = journal.size();
+    let puts = 0;
+    const sampled = journal.scan(
+      0,
+      (bytes, body) => {
+        if (recordType(bytes, body) === RecordType.Put) puts++;
+      },
+      SAMPLE_BYTES,
+    );
+    return new IndexState(sampled === 0 ? 0 : Math.ceil(((puts * size) / sampled) * 1.1));
   }
 
   /**

@@ -86,10 +86,13 @@ export class JournalFile {
     return sealedTo;
   }
 
-  /** Visits the intact records from `from` up to the first Seal (a compaction's reads); returns where it stopped. */
-  scan(from: number, visit: Visit): number {
+  /**
+   * Visits the intact records from `from` up to the first Seal (a compaction's reads), or up to
+   * about `limit` bytes; returns where it stopped.
+   */
+  scan(from: number, visit: Visit, limit = Number.POSITIVE_INFINITY): number {
     const fd = this.#fd;
-    const size = this.size();
+    const size = Math.min(this.size(), from + limit);
     // Damage met here was counted when the same bytes were read by `readNew`.
     const damaged = this.damaged;
     const stopped = this.#parse(

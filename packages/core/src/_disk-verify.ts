@@ -28,7 +28,7 @@ export async function verifyIndex(
       report.checked++;
       let verdict = verdicts.get(entry.blob);
       if (!verdict) {
-        verdict = checkBlob(index, blobs, entry.blob);
+        verdict = await checkBlob(index, blobs, entry.blob);
         verdicts.set(entry.blob, verdict);
         report.blobs++;
         if (verdict === 'corrupt') removeBlob(blobs, entry.blob);
@@ -45,8 +45,12 @@ export async function verifyIndex(
   return report;
 }
 
-function checkBlob(index: DiskIndex, blobs: string, blob: string): 'ok' | 'corrupt' | 'missing' {
-  const read = index.inlineBlob(blob) ?? readBlob(blobs, blob);
+async function checkBlob(
+  index: DiskIndex,
+  blobs: string,
+  blob: string,
+): Promise<'ok' | 'corrupt' | 'missing'> {
+  const read = index.inlineBlob(blob) ?? (await readBlob(blobs, blob));
   if (read === undefined) return 'missing';
   return 'corrupt' in read || hash(read.payload) !== blob ? 'corrupt' : 'ok';
 }

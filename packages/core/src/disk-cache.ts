@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { turnNow } from './_clock.ts';
-import { blobPath, readBlob, releaseBlobs, removeBlob, writeBlob } from './_disk-blob.ts';
+import { type BlobRead, blobPath, readBlob, releaseBlobs, removeBlob, writeBlob } from './_disk-blob.ts';
 import { removeDirectory, removeOlderThan, tempPathIn } from './_disk-fs.ts';
 import { type Access, DiskIndex, type IndexLimits, type PutFields } from './_disk-index.ts';
 import { infoOf, pruneOrder, recordOf } from './_disk-manage.ts';
@@ -153,7 +153,13 @@ export class DiskCache implements CacheBackend {
 
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     for (const key of keys) assertKey(key);
-    return keys.map((key) => this.#get(key));
+    // One after another: large values are read whole, and two at once would hold both.
+    const values: (Uint8Array | undefined)[] = [];
+    for (const key of keys) {
+      const value = this.#get(key);
+      values.push(value instanceof Promise ? await value : value);
+    }
+    return values;
   }
 
   async has(key: string): Promise<boolean> {
@@ -341,7 +347,8 @@ export class DiskCache implements CacheBackend {
     await this.#release(freed);
   }
 
-  #get(key: string): Uint8Array | undefined {
+  /** A hit's bytes or a miss; a large value (read overlapped with its check) comes as a promise. */
+  #get(key: string): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     assertKey(key);
     const index = this.#openIndex(false);
     const entry = index?.get(key);
@@ -350,23 +357,29 @@ export class DiskCache implements CacheBackend {
       return undefined;
     }
     const read = this.#readValue(index, entry.blob);
+    return read instanceof Promise
+      ? read.then((done) => this.#served(index, entry, done))
+      : this.#served(index, entry, read);
+  }
+
+  /** Counts a read as a hit, or drops an entry whose value is missing or damaged (a miss, never an error). */
+  #served(index: DiskIndex, entry: PutFields, read: BlobRead): Uint8Array | undefined {
     if (read === undefined || 'corrupt' in read) {
-      // A missing or damaged blob is a miss, never an error: drop the entry (and the bad file).
       if (read) {
         this.#corrupt++;
         removeBlob(this.#blobs, entry.blob);
       }
-      this.#release(index.remove([key])).catch(() => {});
-      this.#usage.miss(key);
+      this.#release(index.remove([entry.key])).catch(() => {});
+      this.#usage.miss(entry.key);
       return undefined;
     }
     this.#usage.hit(this.#usage.of(entry.node));
-    this.#recordAccess(key);
+    this.#recordAccess(entry.key);
     return read.payload;
   }
 
   /** A blob's bytes, from the journal or its file, checked. */
-  #readValue(index: DiskIndex, blob: string): ReturnType<typeof readBlob> {
+  #readValue(index: DiskIndex, blob: string): BlobRead | Promise<BlobRead> {
     return index.inlineBlob(blob) ?? readBlob(this.#blobs, blob);
   }
 

@@ -176,6 +176,28 @@ describe('DiskCache', () => {
     await cache.close();
   });
 
+  test('a large blob (read in chunks while checked) reads back whole; flipped or cut short, it is a miss and counted', async () => {
+    const dir = freshDir();
+    const cache = new DiskCache({ dir });
+    const large = Buffer.alloc(9 * 1024 * 1024 + 123);
+    for (let i = 0; i < large.length; i += 4096) large.writeUInt32LE(i, i);
+    const file = join(dir, 'v4', 'blobs', hash(large).slice(0, 2), hash(large));
+    await cache.setBlob(key(1), large, { node: 'n' });
+    expect(Buffer.compare((await cache.getBlob(key(1)))!, large)).toBe(0);
+    const [many] = await cache.getMany([key(1)]);
+    expect(Buffer.compare(many!, large)).toBe(0);
+    const content = fs.readFileSync(file);
+    content[content.length - 5 * 1024 * 1024]! ^= 0x10;
+    fs.writeFileSync(file, content);
+    expect(await cache.getBlob(key(1))).toBeUndefined();
+    expect((await cache.info()).corrupt).toBe(1);
+    await cache.setBlob(key(2), large, { node: 'n' });
+    fs.truncateSync(file, content.length - 1);
+    expect(await cache.getMany([key(2)])).toEqual([undefined]);
+    expect((await cache.info()).corrupt).toBe(2);
+    await cache.close();
+  });
+
   test('a truncated blob is a miss, never a partial value', async () => {
     const dir = freshDir();
     const cache = new DiskCache({ dir, maxInlineBytes: 0 });
