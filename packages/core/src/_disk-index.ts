@@ -22,6 +22,7 @@ import {
   putRecord,
   RecordType,
   recordType,
+  scanRecord,
   touchRecord,
 } from './_disk-journal.ts';
 import { JournalFile } from './_disk-journal-file.ts';
@@ -55,12 +56,27 @@ export interface Access {
  * need. `MEMOFLOW_DISK_COMPACT_BYTES` sets it (tests use a small one to compact often).
  */
 const COMPACT_MIN_BYTES = Number(process.env.MEMOFLOW_DISK_COMPACT_BYTES) || 4 << 20;
+/** A Put record is read with this many bytes (most are ≈200; a longer one takes a second read). */
+const PUT_READ_BYTES = 512;
 /** How much of the journal's start is read to estimate how many entries it holds. */
 const SAMPLE_BYTES = 1 << 20;
 /** How often a process looks for a compaction another one left half done. */
 const NEWER_CHECK_MS = 1_000;
 /** Records are appended in writes of about this many bytes, each of whole records. */
 const APPEND_CHUNK_BYTES = 1 << 20;
+
+/** A small value read from the journal: its bytes, a record that fails its checks, or not in the journal. */
+export type InlineRead = { payload: Uint8Array } | { corrupt: true } | undefined;
+
+/** The value in a Blob record, as a Buffer of its own (not a slice of a shared pool), if the record is `blob`'s. */
+function blobValue(bytes: Buffer, body: number, end: number, blob: string): InlineRead {
+  if (recordType(bytes, body) !== RecordType.Blob || blobRecordHash(bytes, body) !== blob)
+    return { corrupt: true };
+  const payload = blobRecordPayload(bytes, body, end);
+  const copy = Buffer.allocUnsafeSlow(payload.length);
+  payload.copy(copy);
+  return { payload: copy };
+}
 
 export class DiskIndex {
   readonly #journal: JournalFile;
@@ -131,23 +147,46 @@ export class DiskIndex {
    * The value of a blob kept in the journal (a copy the caller owns); `corrupt` when its record
    * no longer checks out; undefined when the blob is not in the journal (it is a file, or gone).
    */
-  inlineBlob(blob: string): { payload: Uint8Array } | { corrupt: true } | undefined {
+  inlineBlob(blob: string): InlineRead {
     const blobs = this.#state.blobs;
     const slot = blobs.find(...blobPrint(blob));
     if (slot < 0 || blobs.at[slot]! < 0) return undefined;
     const record = this.#journal.recordAt(blobs.at[slot]!, BLOB_RECORD_OVERHEAD + blobs.bytes[slot]!);
-    if (
-      !record ||
-      recordType(record.bytes, record.body) !== RecordType.Blob ||
-      blobRecordHash(record.bytes, record.body) !== blob
-    ) {
-      return { corrupt: true };
+    return record ? blobValue(record.bytes, record.body, record.end, blob) : { corrupt: true };
+  }
+
+  /**
+   * A key's entry, with its value when that is a Blob record written just before the entry's Put
+   * (in the same append, as a new small value is): one read brings both. Otherwise `value` is
+   * undefined and the caller reads the value.
+   */
+  getWithValue(key: string): { entry: PutFields; value?: InlineRead } | undefined {
+    this.sync();
+    const slot = this.#state.rowOf(...keyPrint(key));
+    if (slot < 0) return undefined;
+    const { entries: table, blobs } = this.#state;
+    const putAt = table.offset[slot]!;
+    const blob = blobs.find(table.blobHi[slot]!, table.blobLo[slot]!);
+    const blobAt = blob < 0 ? -1 : blobs.at[blob]!;
+    if (blobAt < 0 || blobAt + BLOB_RECORD_OVERHEAD + blobs.bytes[blob]! !== putAt) {
+      const entry = this.#entryAt(slot, key);
+      return entry && { entry };
     }
-    // A Buffer of its own (not a slice of a shared pool), as a blob file's read gives.
-    const payload = blobRecordPayload(record.bytes, record.body, record.end);
-    const copy = Buffer.allocUnsafeSlow(payload.length);
-    payload.copy(copy);
-    return { payload: copy };
+    const bytes = this.#journal.bytesAt(blobAt, putAt - blobAt + PUT_READ_BYTES);
+    const put = scanRecord(bytes, putAt - blobAt, bytes.length);
+    if (put.kind !== 'record') {
+      // A Put longer than the read (a long node name), or damage: the entry alone, as usual.
+      const entry = this.#entryAt(slot, key);
+      return entry && { entry };
+    }
+    const entry = this.#decodeEntry(slot, bytes, put.body, put.end, key);
+    if (!entry) return undefined;
+    const record = scanRecord(bytes, 0, putAt - blobAt);
+    const value =
+      record.kind === 'record'
+        ? blobValue(bytes, record.body, record.end, entry.blob)
+        : { corrupt: true as const };
+    return { entry, value };
   }
 
   /** Whether a blob is kept in the journal (rather than in a file). */
@@ -309,16 +348,16 @@ export class DiskIndex {
 
   /** The entry of a live row, read from its record; `key`, when given, must be the record's. */
   #entryAt(slot: number, key?: string): PutFields | undefined {
+    const record = this.#journal.recordAt(this.#state.entries.offset[slot]!);
+    return record && this.#decodeEntry(slot, record.bytes, record.body, record.end, key);
+  }
+
+  /** The entry in a row's Put record, with the row's access time and hits. */
+  #decodeEntry(slot: number, bytes: Buffer, body: number, end: number, key?: string): PutFields | undefined {
+    if (recordType(bytes, body) !== RecordType.Put) return undefined;
     const table = this.#state.entries;
-    const record = this.#journal.recordAt(table.offset[slot]!);
-    if (!record || recordType(record.bytes, record.body) !== RecordType.Put) return undefined;
     // The node name comes from the table: one string per node, however many entries are read.
-    const entry = decodePut(
-      record.bytes,
-      record.body,
-      record.end,
-      this.#state.nodes.names[table.node[slot]!],
-    );
+    const entry = decodePut(bytes, body, end, this.#state.nodes.names[table.node[slot]!]);
     if (key !== undefined && entry.key !== key) return undefined;
     entry.access = table.access[slot]!;
     entry.hits = table.hits[slot]!;

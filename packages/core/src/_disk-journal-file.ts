@@ -115,16 +115,20 @@ export class JournalFile {
    * there). `size`, when the caller knows it, saves a second read of a record over 512 bytes.
    */
   recordAt(offset: number, size = 0): { bytes: Buffer; body: number; end: number } | undefined {
-    let bytes = size > this.#scratch.length ? Buffer.allocUnsafe(size) : this.#scratch;
-    let length = fs.readSync(this.#fd, bytes, 0, bytes.length, offset);
-    let scanned = scanRecord(bytes, 0, length);
-    if (scanned.kind === 'partial' && length === bytes.length) {
-      const needed = RECORD_HEADER_BYTES + bytes.readUInt32LE(8);
-      bytes = Buffer.allocUnsafe(needed);
-      length = fs.readSync(this.#fd, bytes, 0, needed, offset);
-      scanned = scanRecord(bytes, 0, length);
+    let bytes = this.bytesAt(offset, Math.max(size, 512));
+    let scanned = scanRecord(bytes, 0, bytes.length);
+    if (scanned.kind === 'partial' && bytes.length >= RECORD_HEADER_BYTES) {
+      bytes = this.bytesAt(offset, RECORD_HEADER_BYTES + bytes.readUInt32LE(8));
+      scanned = scanRecord(bytes, 0, bytes.length);
     }
     return scanned.kind === 'record' ? { bytes, body: scanned.body, end: scanned.end } : undefined;
+  }
+
+  /** Up to `length` bytes from `offset` (fewer at the end of the file), in a buffer reused by the next call. */
+  bytesAt(offset: number, length: number): Buffer {
+    if (length > this.#scratch.length)
+      this.#scratch = Buffer.allocUnsafe(Math.max(length, this.#scratch.length * 2));
+    return this.#scratch.subarray(0, fs.readSync(this.#fd, this.#scratch, 0, length, offset));
   }
 
   /** Appends whole records with one write each (a write of more than `CHUNK_BYTES` is split between records). */

@@ -351,12 +351,13 @@ export class DiskCache implements CacheBackend {
   #get(key: string): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     assertKey(key);
     const index = this.#openIndex(false);
-    const entry = index?.get(key);
-    if (!index || !entry || expired(entry, Date.now())) {
+    const found = index?.getWithValue(key);
+    if (!index || !found || expired(found.entry, Date.now())) {
       this.#usage.miss(key);
       return undefined;
     }
-    const read = this.#readValue(index, entry.blob);
+    const { entry } = found;
+    const read = found.value ?? this.#readValue(index, entry.blob);
     return read instanceof Promise
       ? read.then((done) => this.#served(index, entry, done))
       : this.#served(index, entry, read);

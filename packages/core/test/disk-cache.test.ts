@@ -334,6 +334,22 @@ describe('DiskCache small values, kept in the journal', () => {
     await Promise.all([source.close(), target.close()]);
   });
 
+  test('a small value damaged in the journal after it was read in is a miss, counted, and the entry goes', async () => {
+    const dir = freshDir();
+    const cache = new DiskCache({ dir });
+    const [damaged, intact] = [Buffer.from('a value to damage'), Buffer.from('a value left alone')];
+    await cache.setBlob(key(1), damaged, { node: 'n' });
+    await cache.setBlob(key(2), intact, { node: 'n' });
+    const journal = filesUnder(join(dir, 'v4', 'index')).find((file) => file.includes('journal-'))!;
+    const content = fs.readFileSync(journal);
+    content[content.indexOf(damaged) + 3]! ^= 0x01;
+    fs.writeFileSync(journal, content);
+    expect(await cache.getMany([key(1), key(2)])).toEqual([undefined, intact]);
+    expect(await cache.has(key(1))).toBe(false);
+    expect((await cache.info()).corrupt).toBe(1);
+    await cache.close();
+  });
+
   test('maxInlineBytes must be an integer from 0 to 1 MiB', () => {
     for (const bad of [-1, 1.5, 2 ** 21, Number.NaN, '10' as unknown as number])
       expect(() => new DiskCache({ maxInlineBytes: bad })).toThrow(
