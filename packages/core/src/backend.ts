@@ -118,7 +118,7 @@ export interface PruneResult {
 export interface VerifyReport {
   /** Entries checked. */
   checked: number;
-  /** Distinct blob files re-hashed. */
+  /** Distinct stored values re-hashed (blob files, and small values kept in an index). */
   blobs: number;
   /** Keys of entries removed because their blob was damaged (wrong hash, length or checksum). */
   corrupt: string[];

@@ -1,6 +1,6 @@
 /**
- * The embedded persistent backend: content-addressed blob files and a journal index, bounded,
- * crash-safe and safe for many processes at once.
+ * The embedded persistent backend: content-addressed values in a journal index (small ones) and
+ * blob files (large ones), bounded, crash-safe and safe for many processes at once.
  */
 import fs from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -80,14 +80,15 @@ const DEFAULT_MAX_INLINE_BYTES = 4096;
 const MAX_INLINE_BYTES = 1 << 20;
 
 /**
- * Stores values under `<dir>/v3/`:
+ * Stores values under `<dir>/v4/`, each distinct value once, however many signatures produced it:
  *
- * - `blobs/<2 hex>/<sha256>`: each distinct value once, however many signatures produced it;
- *   a header with its length and CRC32, checked on every read, then the bytes. Written to
- *   `tmp/` and renamed into place, so no reader ever sees part of one.
  * - `index/journal-<n>`: the index, a journal of self-checking records mapping signature keys to
- *   blobs with what management needs (node, size, created, last access, hits, compute time), and
- *   each node's last signature. Every process appends to it and replays it into memory.
+ *   values with what management needs (node, size, created, last access, hits, compute time),
+ *   each node's last signature, and the values of up to `maxInlineBytes` themselves. Every
+ *   process appends to it and replays it into memory.
+ * - `blobs/<2 hex>/<sha256>`: each larger value, a header with its length and CRC32, checked on
+ *   every read, then the bytes. Written to `tmp/` and renamed into place, so no reader ever sees
+ *   part of one.
  *
  * `maxBytes`, `maxEntries` and `maxAge` are enforced on every write, least recently used first.
  * Hits do not write: access times and hit counts are gathered in memory and appended together
