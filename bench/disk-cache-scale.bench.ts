@@ -79,7 +79,7 @@ try {
   const filled = [fillAt(root, SMALL), fillAt(root, LARGE)] as const;
   const hits: [Measured[], Measured[]] = [[], []];
   for (let round = 0; round < HIT_ROUNDS; round++) {
-    filled.forEach(({ dir, n }, size) => hits[size]!.push(run('hit', dir, n)));
+    for (const [size, { dir, n }] of filled.entries()) hits[size]!.push(run('hit', dir, n));
   }
   small = measureRest(filled[0], hits[0]);
   large = measureRest(filled[1], hits[1]);
