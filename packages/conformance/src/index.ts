@@ -20,6 +20,15 @@ import { ttlTests } from './ttl.ts';
 
 export type { BackendFactory, BackendLimits, BoundedBackendFactory } from './_backend.ts';
 export {
+  describeWithRedis,
+  freePort,
+  type PrivateRedis,
+  redisAnswers,
+  startRedisServer,
+  TEST_REDIS_URL,
+  testPrefix,
+} from './redis.ts';
+export {
   basicTests,
   batchTests,
   boundsTests,

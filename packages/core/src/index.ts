@@ -11,6 +11,7 @@ export type {
   VerifyReport,
 } from './backend.ts';
 export { KEY_PATTERN } from './backend.ts';
+export * from './backend-kit.ts';
 export type { CodeAnalysis, ParamInfo } from './code-hash.ts';
 export {
   DiskCache,
@@ -58,3 +59,12 @@ export {
   v8Serializer,
 } from './serializer.ts';
 export { composeKey, depsHashOf, NO_DEPS_HASH, SIGNATURE_VERSION, type Signature } from './signature.ts';
+export {
+  PROMOTED_NODE,
+  type Tier,
+  TieredCache,
+  type TieredCacheInfo,
+  type TieredCacheOptions,
+  type TierInfo,
+  type TierOptions,
+} from './tiered-cache.ts';

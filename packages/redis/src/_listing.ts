@@ -1,0 +1,105 @@
+/**
+ * Listing a RedisCache's entries for management (entries, info, prune, clear by node). Each
+ * entry has two keys: `<prefix>v:<key>` holds the value and `<prefix>i:<key>` a small JSON record
+ * of its node, size and times, so a listing never reads a value. Last access times are in the
+ * sorted set `<prefix>a` (member: key, score: ms), which hits update in batches.
+ */
+import type { EntryRecord } from '@memoflow/core';
+
+/** What a listing needs of the client: node-redis v5 commands, auto-pipelined within one tick. */
+export interface ListingClient {
+  scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]>;
+  mGet(keys: string[]): Promise<(string | null)[]>;
+  zmScore(key: string, members: string[]): Promise<(number | null)[]>;
+  zRem(key: string, members: string[]): Promise<number>;
+  pTTL(key: string): Promise<number>;
+  unlink(keys: string | string[]): Promise<number>;
+}
+
+/** The JSON record beside each value. */
+export interface InfoRecord {
+  node: string;
+  bytes: number;
+  createdAt: number;
+  computeMs?: number;
+}
+
+/** Keys scanned per batch. */
+const BATCH = 500;
+
+/** A glob that matches `prefix` literally, then `rest`. */
+export const matchOf = (prefix: string, rest: string): string =>
+  `${prefix.replace(/[*?[\]\\]/g, '\\$&')}${rest}`;
+
+/** A stored info record, if it is one (anything else in the key space is skipped, never trusted). */
+export function parseInfo(text: string | null): InfoRecord | undefined {
+  if (text === null) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const record = parsed as Partial<InfoRecord> | null;
+  if (
+    typeof record?.node !== 'string' ||
+    !Number.isFinite(record.bytes) ||
+    !Number.isFinite(record.createdAt) ||
+    (record.computeMs !== undefined && !Number.isFinite(record.computeMs))
+  ) {
+    return undefined;
+  }
+  return record as InfoRecord;
+}
+
+/**
+ * Every entry under `prefix`, a batch at a time. A record whose value is gone (expired, or
+ * evicted by the server's own memory policy) is skipped, and removed unless `readOnly`.
+ */
+export async function* listEntries(
+  client: ListingClient,
+  prefix: string,
+  readOnly: boolean,
+): AsyncGenerator<EntryRecord[]> {
+  const infoPrefix = `${prefix}i:`;
+  const accessKey = `${prefix}a`;
+  for await (const infoKeys of client.scanIterator({ MATCH: matchOf(prefix, 'i:*'), COUNT: BATCH })) {
+    if (infoKeys.length === 0) continue;
+    const keys = infoKeys.map((infoKey) => infoKey.slice(infoPrefix.length));
+    // One round trip: the client pipelines commands issued in the same tick.
+    const [texts, accesses, ttls] = await Promise.all([
+      client.mGet(infoKeys),
+      client.zmScore(accessKey, keys),
+      Promise.all(keys.map((key) => client.pTTL(`${prefix}v:${key}`))),
+    ]);
+    const now = Date.now();
+    const records: EntryRecord[] = [];
+    const stale: string[] = [];
+    keys.forEach((key, i) => {
+      const info = parseInfo(texts[i] ?? null);
+      const ttl = ttls[i]!;
+      if (ttl === -2 || !info) {
+        stale.push(key);
+        return;
+      }
+      const record: EntryRecord = {
+        key,
+        node: info.node,
+        bytes: info.bytes,
+        createdAt: info.createdAt,
+        lastAccess: Math.max(info.createdAt, Number(accesses[i] ?? 0)),
+        hits: 0,
+      };
+      if (ttl > 0) record.expiresAt = now + ttl;
+      if (info.computeMs !== undefined && info.computeMs >= 0) record.computeMs = info.computeMs;
+      records.push(record);
+    });
+    if (stale.length > 0 && !readOnly) {
+      await Promise.all([
+        client.unlink(stale.map((key) => `${infoPrefix}${key}`)),
+        client.zRem(accessKey, stale),
+      ]);
+    }
+    if (records.length > 0) yield records;
+  }
+}

@@ -1,0 +1,1 @@
+export { RedisCache, type RedisCacheInfo, type RedisCacheOptions } from './redis-cache.ts';
