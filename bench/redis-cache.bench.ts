@@ -20,10 +20,11 @@ const keyOf = (i: number) => i.toString(16).padStart(64, '0');
 try {
   const value = randomBytes(1024);
   await cache.setBlob(keyOf(0), value, { node: 'bench' });
-  await bare.set(`${prefix}bare:0`, value);
+  // The bare side reads keys and values of the same shape: 64-hex-digit keys under a prefix.
+  await bare.set(`${prefix}bare:${keyOf(0)}`, value);
   const hits = await compare([
     { name: 'RedisCache getBlob', fn: () => cache.getBlob(keyOf(0)) },
-    { name: 'bare client GET', fn: () => bare.get(`${prefix}bare:0`) },
+    { name: 'bare client GET', fn: () => bare.get(`${prefix}bare:${keyOf(0)}`) },
   ]);
   report('hit, 1 KiB value', hits, 'bare client GET');
   console.log(
@@ -31,7 +32,7 @@ try {
   );
 
   const frontier = Array.from({ length: 1_000 }, (_, i) => keyOf(i + 1));
-  const bareKeys = frontier.map((_, i) => `${prefix}bare:${i + 1}`);
+  const bareKeys = frontier.map((key) => `${prefix}bare:${key}`);
   for (let i = 0; i < frontier.length; i++) {
     const bytes = randomBytes(256);
     await cache.setBlob(frontier[i]!, bytes, { node: 'bench' });

@@ -1,12 +1,12 @@
 /**
  * Last access times of a RedisCache's entries: the sorted set `<prefix>a` (member: key, score:
  * ms). A hit is noted in memory and written with others (`ZADD GT`, a later time only) every
- * second or 1,000 keys, so a hit costs no write of its own; every listing writes them first.
+ * second or 10,000 keys, so a hit costs no write of its own; every listing writes them first.
  */
 
 /** Hit times are written at most this often, or once this many keys were read. */
 const FLUSH_MS = 1_000;
-const FLUSH_KEYS = 1_000;
+const FLUSH_KEYS = 10_000;
 
 export class AccessLog {
   readonly #write: (members: { value: string; score: number }[]) => Promise<void>;
@@ -18,9 +18,9 @@ export class AccessLog {
     this.#write = write;
   }
 
-  /** Notes a hit now. */
-  note(key: string): void {
-    this.#pending.set(key, Date.now());
+  /** Notes a hit at `time` (now, unless the caller read the clock for a batch). */
+  note(key: string, time = Date.now()): void {
+    this.#pending.set(key, time);
     if (this.#pending.size >= FLUSH_KEYS) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
   }

@@ -50,12 +50,13 @@ export class Breaker {
         this.#probing = false;
         throw error;
       }
-      this.#trip(error);
+      this.trip(error);
       return fallback;
     }
   }
 
-  #trip(error: unknown): void {
+  /** Opens the breaker: the server did not answer (warns, once per outage). */
+  trip(error: unknown): void {
     const wasOpen = this.#openedAt >= 0;
     this.#openedAt = performance.now();
     this.#probing = false;

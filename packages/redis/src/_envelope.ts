@@ -75,7 +75,7 @@ export function encodeEntry(
 
 /** The header of a stored value, from its first bytes (at least the whole header); undefined if they are not one. */
 export function decodeHeader(bytes: Uint8Array, totalBytes: number): EntryHeader | undefined {
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.length < HEAD_BYTES || view.readUInt32LE(0) !== MAGIC) return undefined;
   const tagBytes = (view[4]! & SIGNED) !== 0 ? TAG_BYTES : 0;
   const nodeStart = HEAD_BYTES + tagBytes;

@@ -137,7 +137,8 @@ export class RedisCache implements CacheBackend {
       async () => (await this.#binary.mGet(keys.map((key) => this.#valueKey(key)))) as (Buffer | null)[],
       keys.map(() => null),
     );
-    return keys.map((key, i) => this.#served(key, stored[i] ?? null));
+    const now = Date.now();
+    return keys.map((key, i) => this.#served(key, stored[i] ?? null, now));
   }
 
   async has(key: string): Promise<boolean> {
@@ -300,7 +301,7 @@ export class RedisCache implements CacheBackend {
   }
 
   /** A read's bytes, checked: a hit, or a miss for an absent, damaged or (with a signing key) unsigned entry. */
-  #served(key: string, stored: Buffer | null): Uint8Array | undefined {
+  #served(key: string, stored: Buffer | null, now?: number): Uint8Array | undefined {
     if (stored === null) {
       this.#usage.miss(key);
       return undefined;
@@ -317,7 +318,7 @@ export class RedisCache implements CacheBackend {
       return undefined;
     }
     this.#usage.hit(this.#usage.of(decoded.header.node));
-    if (!this.#readOnly) this.#accesses.note(key);
+    if (!this.#readOnly) this.#accesses.note(key, now);
     return decoded.payload;
   }
 
@@ -326,32 +327,47 @@ export class RedisCache implements CacheBackend {
    * the answer is `fallback` (a miss, or a write not made), at once. An answer refusing the
    * command (a wrong password, a read-only replica, out of memory) is a BackendError.
    */
-  async #guarded<T>(command: () => Promise<T>, fallback: T): Promise<T> {
-    try {
-      return await this.#breaker.run(
+  #guarded<T>(command: () => Promise<T>, fallback: T): Promise<T> {
+    // The hit path while all is well: one command, one timer, no other await.
+    if (this.#client.isReady && !this.#breaker.open) {
+      return this.#inTime(command()).catch((error: unknown) => {
+        if (!isOutage(error)) throw this.#failure('failed', error);
+        this.#breaker.trip(error);
+        return fallback;
+      });
+    }
+    return this.#breaker
+      .run(
         async () => {
           await this.#ready();
           return this.#inTime(command());
         },
         fallback,
         isOutage,
-      );
-    } catch (error) {
-      throw this.#failure('failed', error);
-    }
+      )
+      .catch((error: unknown) => {
+        throw this.#failure('failed', error);
+      });
   }
 
   /** A command's answer, or a rejection once the timeout passes without one (a server that hangs). */
-  async #inTime<T>(answer: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+  #inTime<T>(answer: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no answer within ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
+      answer.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    try {
-      return await Promise.race([answer, late]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** The client for a management command, which fails (rather than answering nothing) when the server is unreachable. */

@@ -1,0 +1,1 @@
+export { KeyvCache, type KeyvCacheInfo, type KeyvCacheOptions } from './keyv-cache.ts';
