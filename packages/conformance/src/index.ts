@@ -23,6 +23,7 @@ export {
   describeWithRedis,
   freePort,
   type PrivateRedis,
+  type PrivateRedisOptions,
   redisAnswers,
   startRedisServer,
   TEST_REDIS_URL,

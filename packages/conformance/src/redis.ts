@@ -6,7 +6,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { describe, test } from 'vitest';
 
 /** The Redis the tests share. Each test uses its own key prefix and removes its keys. */
@@ -14,11 +16,15 @@ export const TEST_REDIS_URL = process.env.MEMOFLOW_TEST_REDIS_URL ?? 'redis://12
 
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
-/** Whether a Redis server answers PING at `url` within `timeoutMs`. */
-export function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
-  const { hostname, port } = new URL(url);
+/**
+ * Whether a Redis server answers PING at `url` within `timeoutMs` (a server that wants a password
+ * answers too: NOAUTH). `ca`: the certificate authority of a `rediss://` server.
+ */
+export function redisAnswers(url: string, timeoutMs = 1_000, ca?: string): Promise<boolean> {
+  const { hostname, port, protocol } = new URL(url);
+  const address = { host: hostname || '127.0.0.1', port: Number(port || 6379) };
   return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname || '127.0.0.1', port: Number(port || 6379) });
+    const socket = protocol === 'rediss:' ? tls.connect({ ...address, ca }) : net.connect(address);
     let reply = '';
     const done = (answered: boolean) => {
       socket.destroy();
@@ -26,10 +32,10 @@ export function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on(protocol === 'rediss:' ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk;
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }
@@ -87,25 +93,35 @@ export interface PrivateRedis {
   start(): Promise<void>;
 }
 
+/** How a private server is set up: a password, and TLS (PEM file paths). */
+export interface PrivateRedisOptions {
+  password?: string;
+  tls?: { cert: string; key: string; ca: string };
+}
+
 /** Starts a private `redis-server` (no persistence) on a free loopback port; resolves once it answers. */
-export async function startRedisServer(): Promise<PrivateRedis> {
+export async function startRedisServer(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
+  const scheme = options.tls ? 'rediss' : 'redis';
+  const credentials = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  const url = `${scheme}://${credentials}127.0.0.1:${port}`;
+  const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  if (options.password) args.push('--requirepass', options.password);
+  if (options.tls) {
+    const { cert, key, ca } = options.tls;
+    args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key);
+    args.push('--tls-ca-cert-file', ca, '--tls-auth-clients', 'no');
+  } else args.push('--port', String(port));
+  const ca = options.tls ? readFileSync(options.tls.ca, 'utf8') : undefined;
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
+    child = spawn('redis-server', args, { stdio: 'ignore' });
     const failed = new Promise<never>((_, reject) => {
       child!.once('error', (error) => reject(new Error(`Cannot start redis-server: ${error.message}`)));
     });
     failed.catch(() => {});
     for (let waited = 0; ; waited += 20) {
-      if (await Promise.race([redisAnswers(url, 200), failed])) return;
+      if (await Promise.race([redisAnswers(url, 200, ca), failed])) return;
       if (waited > 5_000) throw new Error(`redis-server on port ${port} did not answer within 5 s`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -14,29 +14,22 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import zlib from 'node:zlib';
+import { ConfigError } from '@memoflow/core';
 
 const MAGIC = 0x3152_464d; // 'MFR1', little-endian
 const SIGNED = 1;
 const HEAD_BYTES = 28;
 const TAG_BYTES = 32;
-/** A header is at most this long (a node name of at most 1 KiB): what management reads of an entry. */
-export const MAX_HEADER_BYTES = HEAD_BYTES + TAG_BYTES + 1024;
+/** Node names are stored up to this many bytes. */
+const MAX_NODE_BYTES = 1024;
 
-/** What an entry says about itself. */
+/** What an entry's header says about it. */
 export interface EntryHeader {
   node: string;
   createdAt: number;
   /** -1: unknown. */
   computeMs: number;
-  /** Bytes of the value. */
-  bytes: number;
 }
-
-export type Decoded =
-  | { kind: 'value'; header: EntryHeader; payload: Uint8Array }
-  | { kind: 'corrupt' }
-  /** Not signed, or signed with another key, while this cache requires a signature. */
-  | { kind: 'rejected' };
 
 function tagOf(signingKey: Uint8Array, key: string, head: Uint8Array, rest: readonly Uint8Array[]): Buffer {
   const hmac = createHmac('sha256', signingKey).update(key, 'latin1').update(head);
@@ -48,12 +41,14 @@ function tagOf(signingKey: Uint8Array, key: string, head: Uint8Array, rest: read
 export function encodeEntry(
   key: string,
   payload: Uint8Array,
-  header: Omit<EntryHeader, 'bytes'>,
+  header: EntryHeader,
   signingKey: Uint8Array | undefined,
 ): Buffer {
   const node = Buffer.from(header.node, 'utf8');
-  if (node.length > MAX_HEADER_BYTES - HEAD_BYTES - TAG_BYTES) {
-    throw new RangeError(`node name of ${node.length} bytes: at most 1024 are stored`);
+  if (node.length > MAX_NODE_BYTES) {
+    throw new ConfigError(
+      `Node name ${JSON.stringify(header.node.slice(0, 40))}… is ${node.length} bytes; RedisCache stores names of at most ${MAX_NODE_BYTES} bytes: give the node a shorter name.`,
+    );
   }
   const tagBytes = signingKey ? TAG_BYTES : 0;
   const out = Buffer.allocUnsafe(HEAD_BYTES + tagBytes + node.length + payload.length);
@@ -73,39 +68,32 @@ export function encodeEntry(
   return out;
 }
 
-/** The header of a stored value, from its first bytes (at least the whole header); undefined if they are not one. */
-export function decodeHeader(bytes: Uint8Array, totalBytes: number): EntryHeader | undefined {
-  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.length < HEAD_BYTES || view.readUInt32LE(0) !== MAGIC) return undefined;
-  const tagBytes = (view[4]! & SIGNED) !== 0 ? TAG_BYTES : 0;
-  const nodeStart = HEAD_BYTES + tagBytes;
-  const nodeEnd = nodeStart + view.readUInt16LE(6);
-  if (nodeEnd > view.length || nodeEnd > totalBytes) return undefined;
-  return {
-    node: view.toString('utf8', nodeStart, nodeEnd),
-    createdAt: view.readDoubleLE(8),
-    computeMs: view.readDoubleLE(16),
-    bytes: totalBytes - nodeEnd,
-  };
-}
+/** `checkedStart` of a value whose bytes fail their checks, or whose header is not ours. */
+export const CORRUPT = -1;
+/** `checkedStart` of a value without a valid tag, while this cache requires a signature. */
+export const REJECTED = -2;
 
 /**
- * The value stored under `key`, checked: its CRC32 always, its tag when `signingKey` is given
- * (then an entry without a valid tag is rejected, whatever else holds).
+ * Where the bytes of a value stored under `key` start, once checked: its CRC32 always, its tag
+ * when `signingKey` is given (then a value without a valid tag is REJECTED, whatever else holds).
+ * Nothing is allocated for a value that checks out but the view of its bytes the caller takes.
  */
-export function decodeEntry(key: string, stored: Buffer, signingKey: Uint8Array | undefined): Decoded {
-  const header = decodeHeader(stored, stored.length);
-  if (!header) return { kind: 'corrupt' };
+export function checkedStart(key: string, stored: Buffer, signingKey: Uint8Array | undefined): number {
+  if (stored.length < HEAD_BYTES || stored.readUInt32LE(0) !== MAGIC) return CORRUPT;
   const signed = (stored[4]! & SIGNED) !== 0;
-  const payload = stored.subarray(stored.length - header.bytes);
+  const start = HEAD_BYTES + (signed ? TAG_BYTES : 0) + stored.readUInt16LE(6);
+  if (start > stored.length) return CORRUPT;
   if (signingKey) {
-    if (!signed) return { kind: 'rejected' };
-    const expected = tagOf(signingKey, key, stored.subarray(0, HEAD_BYTES), [
-      stored.subarray(HEAD_BYTES + TAG_BYTES),
-    ]);
-    if (!timingSafeEqual(expected, stored.subarray(HEAD_BYTES, HEAD_BYTES + TAG_BYTES)))
-      return { kind: 'rejected' };
+    if (!signed) return REJECTED;
+    const tagged = [stored.subarray(HEAD_BYTES + TAG_BYTES)];
+    const expected = tagOf(signingKey, key, stored.subarray(0, HEAD_BYTES), tagged);
+    if (!timingSafeEqual(expected, stored.subarray(HEAD_BYTES, HEAD_BYTES + TAG_BYTES))) return REJECTED;
   }
-  if (zlib.crc32(payload) !== stored.readUInt32LE(24)) return { kind: 'corrupt' };
-  return { kind: 'value', header, payload };
+  return zlib.crc32(stored.subarray(start)) === stored.readUInt32LE(24) ? start : CORRUPT;
+}
+
+/** The node name in a stored value's header (of a value `checkedStart` accepted). */
+export function nodeOf(stored: Buffer): string {
+  const start = HEAD_BYTES + ((stored[4]! & SIGNED) !== 0 ? TAG_BYTES : 0);
+  return stored.toString('utf8', start, start + stored.readUInt16LE(6));
 }

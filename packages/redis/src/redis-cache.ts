@@ -27,7 +27,7 @@ import {
 import { createClient, ErrorReply, RESP_TYPES } from 'redis';
 import { AccessLog } from './_access-log.ts';
 import { Breaker } from './_breaker.ts';
-import { decodeEntry, encodeEntry } from './_envelope.ts';
+import { CORRUPT, checkedStart, encodeEntry, nodeOf } from './_envelope.ts';
 import { type InfoRecord, listEntries, matchOf } from './_listing.ts';
 import { checkOptions, type RedisCacheOptions } from './_options.ts';
 import { verifyEntries } from './_verify.ts';
@@ -306,9 +306,9 @@ export class RedisCache implements CacheBackend {
       this.#usage.miss(key);
       return undefined;
     }
-    const decoded = decodeEntry(key, stored, this.#signingKey);
-    if (decoded.kind !== 'value') {
-      if (decoded.kind === 'corrupt') this.#corrupt++;
+    const start = checkedStart(key, stored, this.#signingKey);
+    if (start < 0) {
+      if (start === CORRUPT) this.#corrupt++;
       else this.#rejected++;
       this.#usage.miss(key);
       if (!this.#readOnly)
@@ -317,9 +317,9 @@ export class RedisCache implements CacheBackend {
         );
       return undefined;
     }
-    this.#usage.hit(this.#usage.of(decoded.header.node));
+    this.#usage.hit(this.#usage.of(nodeOf(stored)));
     if (!this.#readOnly) this.#accesses.note(key, now);
-    return decoded.payload;
+    return stored.subarray(start);
   }
 
   /**

@@ -5,7 +5,10 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describeCacheBackend, describeWithRedis, startRedisServer, testPrefix } from '@memoflow/conformance';
@@ -228,6 +231,97 @@ describeWithRedis('RedisCache', (url) => {
       expect(() => new RedisCache(options)).toThrow(
         expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining(name) }),
       );
+    }
+  });
+});
+
+describe('RedisCache over TLS with a password, both through the URL', () => {
+  /** A certificate authority and a server certificate for 127.0.0.1, made with openssl. */
+  function makeCertificates(dir: string) {
+    const at = (name: string) => join(dir, name);
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+    writeFileSync(at('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      at('ca.key'),
+      '-out',
+      at('ca.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=memoflow test CA',
+    );
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      at('server.key'),
+      '-out',
+      at('server.csr'),
+      '-subj',
+      '/CN=127.0.0.1',
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      at('server.csr'),
+      '-CA',
+      at('ca.pem'),
+      '-CAkey',
+      at('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      at('server.pem'),
+      '-days',
+      '1',
+      '-extfile',
+      at('san.ext'),
+    );
+    return { cert: at('server.pem'), key: at('server.key'), ca: at('ca.pem') };
+  }
+
+  test('two processes share a cache on rediss://:password@host; a wrong password is a BACKEND error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memoflow-tls-'));
+    const tls = makeCertificates(dir);
+    const server = await startRedisServer({ password: 'a password', tls });
+    const fixture = fileURLToPath(new URL('./fixtures/shared-square.ts', import.meta.url));
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    // The test's own certificate authority, as a deployment would install it.
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: tls.ca };
+    const runProcess = (url: string) =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          ['--conditions=source', '--import', tsx, fixture, url, 'tls:', '1', '5'],
+          {
+            encoding: 'utf8',
+            env,
+          },
+        ),
+      );
+    try {
+      expect(server.url).toMatch(/^rediss:\/\/:a%20password@127\.0\.0\.1:\d+$/);
+      expect(runProcess(server.url)).toEqual({ hits: 0, misses: 5, wrong: [] });
+      expect(runProcess(server.url)).toEqual({ hits: 5, misses: 0, wrong: [] });
+      const wrong = new RedisCache({
+        url: server.url.replace('a%20password', 'wrong'),
+        timeout: 500,
+        onWarning: () => {},
+      });
+      expect(wrong.location).not.toContain('wrong');
+      await expect(wrong.info()).rejects.toMatchObject({ code: 'BACKEND' });
+      await wrong.close();
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
