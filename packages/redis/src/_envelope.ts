@@ -68,17 +68,20 @@ export function encodeEntry(
   return out;
 }
 
-/** `checkedStart` of a value whose bytes fail their checks, or whose header is not ours. */
+/** `checkedPayload` of a value whose bytes fail their checks, or whose header is not ours. */
 export const CORRUPT = -1;
-/** `checkedStart` of a value without a valid tag, while this cache requires a signature. */
+/** `checkedPayload` of a value without a valid tag, while this cache requires a signature. */
 export const REJECTED = -2;
 
 /**
- * Where the bytes of a value stored under `key` start, once checked: its CRC32 always, its tag
+ * The bytes of a value stored under `key` (a view), once checked: its CRC32 always, its tag
  * when `signingKey` is given (then a value without a valid tag is REJECTED, whatever else holds).
- * Nothing is allocated for a value that checks out but the view of its bytes the caller takes.
  */
-export function checkedStart(key: string, stored: Buffer, signingKey: Uint8Array | undefined): number {
+export function checkedPayload(
+  key: string,
+  stored: Buffer,
+  signingKey: Uint8Array | undefined,
+): Buffer | typeof CORRUPT | typeof REJECTED {
   if (stored.length < HEAD_BYTES || stored.readUInt32LE(0) !== MAGIC) return CORRUPT;
   const signed = (stored[4]! & SIGNED) !== 0;
   const start = HEAD_BYTES + (signed ? TAG_BYTES : 0) + stored.readUInt16LE(6);
@@ -89,10 +92,11 @@ export function checkedStart(key: string, stored: Buffer, signingKey: Uint8Array
     const expected = tagOf(signingKey, key, stored.subarray(0, HEAD_BYTES), tagged);
     if (!timingSafeEqual(expected, stored.subarray(HEAD_BYTES, HEAD_BYTES + TAG_BYTES))) return REJECTED;
   }
-  return zlib.crc32(stored.subarray(start)) === stored.readUInt32LE(24) ? start : CORRUPT;
+  const payload = stored.subarray(start);
+  return zlib.crc32(payload) === stored.readUInt32LE(24) ? payload : CORRUPT;
 }
 
-/** The node name in a stored value's header (of a value `checkedStart` accepted). */
+/** The node name in a stored value's header (of a value `checkedPayload` accepted). */
 export function nodeOf(stored: Buffer): string {
   const start = HEAD_BYTES + ((stored[4]! & SIGNED) !== 0 ? TAG_BYTES : 0);
   return stored.toString('utf8', start, start + stored.readUInt16LE(6));

@@ -1,6 +1,6 @@
 /** RedisCache's `verify()`: every entry read and checked, and values without their record found. */
 import { emptyVerifyReport, isClean, type VerifyReport } from '@memoflow/core';
-import { checkedStart } from './_envelope.ts';
+import { checkedPayload } from './_envelope.ts';
 import { type ListingClient, listEntries, matchOf } from './_listing.ts';
 
 /** Keys scanned per batch for values without a record. */
@@ -37,7 +37,8 @@ export async function verifyEntries(store: VerifiedStore): Promise<VerifyReport>
       report.blobs++;
       const value = stored[i];
       if (!value) report.missing.push(record.key);
-      else if (checkedStart(record.key, value, signingKey) < 0) report.corrupt.push(record.key);
+      else if (typeof checkedPayload(record.key, value, signingKey) === 'number')
+        report.corrupt.push(record.key);
     });
   }
   const orphans: string[] = [];

@@ -27,7 +27,7 @@ import {
 import { createClient, ErrorReply, RESP_TYPES } from 'redis';
 import { AccessLog } from './_access-log.ts';
 import { Breaker } from './_breaker.ts';
-import { CORRUPT, checkedStart, encodeEntry, nodeOf } from './_envelope.ts';
+import { CORRUPT, checkedPayload, encodeEntry, nodeOf } from './_envelope.ts';
 import { type InfoRecord, listEntries, matchOf } from './_listing.ts';
 import { checkOptions, type RedisCacheOptions } from './_options.ts';
 import { verifyEntries } from './_verify.ts';
@@ -306,9 +306,9 @@ export class RedisCache implements CacheBackend {
       this.#usage.miss(key);
       return undefined;
     }
-    const start = checkedStart(key, stored, this.#signingKey);
-    if (start < 0) {
-      if (start === CORRUPT) this.#corrupt++;
+    const payload = checkedPayload(key, stored, this.#signingKey);
+    if (typeof payload === 'number') {
+      if (payload === CORRUPT) this.#corrupt++;
       else this.#rejected++;
       this.#usage.miss(key);
       if (!this.#readOnly)
@@ -319,7 +319,7 @@ export class RedisCache implements CacheBackend {
     }
     this.#usage.hit(this.#usage.of(nodeOf(stored)));
     if (!this.#readOnly) this.#accesses.note(key, now);
-    return stored.subarray(start);
+    return payload;
   }
 
   /**
