@@ -9,7 +9,7 @@ import { NodeFailedError } from './errors.ts';
 import { memoOf } from './func.ts';
 import { encodeInputs, hashValue, type InputEncoding } from './hash-inputs.ts';
 import type { PipelineNode } from './pipeline.ts';
-import type { NodeReport } from './report.ts';
+import type { MissReason, NodeReport } from './report.ts';
 import { decodeEntry, encodeEntry, MISS } from './serializer.ts';
 import { composeKey, depsHashOf } from './signature.ts';
 
@@ -264,12 +264,8 @@ export class NodeRun {
 
   /** Computes the node (bounded by the run's limit), stores the result, and explains the miss. */
   async compute(signature: NodeSignatureParts | undefined): Promise<void> {
-    const previous =
-      signature && this.backend ? await this.backend.getMeta(this.name).catch(() => undefined) : undefined;
     if (signature) {
-      const explained = this.reads
-        ? explainMiss(previous, signature)
-        : { reason: 'recompute' as const, changed: [] };
+      const explained = await this.missReason(signature);
       Object.assign(this.report, { key: signature.key, reason: explained.reason });
       if (explained.changed.length > 0) this.report.changed = explained.changed;
     }
@@ -280,6 +276,13 @@ export class NodeRun {
     this.report.computeMs = computeMs;
     this.setOutput(value, undefined);
     if (signature && this.writes) await this.store(signature, value, computeMs);
+  }
+
+  /** Why the node misses under `signature`: compared with the last signature its backend recorded. */
+  async missReason(signature: SignatureParts): Promise<{ reason: MissReason; changed: string[] }> {
+    if (!this.reads) return { reason: 'recompute', changed: [] };
+    const previous = await this.backend?.getMeta(this.name).catch(() => undefined);
+    return explainMiss(previous, signature);
   }
 
   /** Calls the node's function; its error becomes a NodeFailedError with the error as `cause`. */

@@ -43,19 +43,8 @@ export class Run {
     private readonly pipeline: Pipeline,
     private readonly settings: RunSettings,
   ) {
-    const { context } = settings;
-    if (context.inputs === null || typeof context.inputs !== 'object' || Array.isArray(context.inputs)) {
-      throw new ConfigError(
-        `The inputs of runner.run() must be an object of named values, got ${typeof context.inputs}: pass e.g. { path: 'data.csv' }.`,
-      );
-    }
-    const plan = pipeline.plan(settings.outputs);
+    const { plan, runs } = planRuns(pipeline, settings.context, settings.outputs);
     this.plan = plan;
-    const missing = pipeline.missingInputs(plan, new Set(Object.keys(context.inputs)));
-    if (missing) throw missingInputs(missing);
-    const wiring = wiringOf(plan);
-    const runs: NodeRun[] = new Array(plan.length);
-    for (let i = 0; i < plan.length; i++) runs[i] = new NodeRun(plan[i]!, context, wiring[i]!, runs);
     this.runs = runs;
     this.progress = createProgress({ total: this.runs.length, enabled: settings.progress });
   }
@@ -191,6 +180,29 @@ export class Run {
     if (this.settings.verbose) process.stderr.write(`${report.toLine()}\n`);
     return report;
   }
+}
+
+/**
+ * The nodes `outputs` need, in topological order, each with its NodeRun (plan position = index).
+ * Throws before anything runs when the inputs are not an object or lack a value a node needs.
+ */
+export function planRuns(
+  pipeline: Pipeline,
+  context: RunContext,
+  outputs: readonly string[] | undefined,
+): { plan: readonly PipelineNode[]; runs: NodeRun[] } {
+  if (context.inputs === null || typeof context.inputs !== 'object' || Array.isArray(context.inputs)) {
+    throw new ConfigError(
+      `The inputs of runner.run() must be an object of named values, got ${typeof context.inputs}: pass e.g. { path: 'data.csv' }.`,
+    );
+  }
+  const plan = pipeline.plan(outputs);
+  const missing = pipeline.missingInputs(plan, new Set(Object.keys(context.inputs)));
+  if (missing) throw missingInputs(missing);
+  const wiring = wiringOf(plan);
+  const runs: NodeRun[] = new Array(plan.length);
+  for (let i = 0; i < plan.length; i++) runs[i] = new NodeRun(plan[i]!, context, wiring[i]!, runs);
+  return { plan, runs };
 }
 
 function missingInputs(missing: Record<string, string[]>): MissingInputError {

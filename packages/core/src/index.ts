@@ -43,6 +43,7 @@ export {
   RunReport,
   type RunReportData,
 } from './report.ts';
+export type { ExplainOptions, ExplainReport, ExplainStatus, NodeExplanation } from './runner.ts';
 export {
   Runner,
   type RunnerCacheOptions,

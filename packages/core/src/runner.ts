@@ -1,11 +1,14 @@
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
+import { type ExplainOptions, type ExplainReport, explainRun } from './_dry-run.ts';
 import { defaultBackend } from './_memo.ts';
 import { Run, type RunResult } from './_run.ts';
+import type { RunContext } from './_run-node.ts';
 import type { CacheBackend } from './backend.ts';
 import { ConfigError, quote } from './errors.ts';
 import type { Pipeline } from './pipeline.ts';
 
+export type { ExplainOptions, ExplainReport, ExplainStatus, NodeExplanation } from './_dry-run.ts';
 export type { RunResult } from './_run.ts';
 
 /** The Runner's cache settings (daft_func's CacheConfig). */
@@ -93,24 +96,51 @@ export class Runner {
     options: RunOptions = {},
   ): Promise<RunResult> {
     try {
-      const { cache } = this;
       const run = new Run(pipeline, {
-        context: {
-          inputs,
-          backend: cache.enabled ? (cache.backend ?? defaultBackend()) : undefined,
-          envHash: cache.envHash,
-          dependencyDepth: cache.dependencyDepth,
-          perItemCaching: cache.perItemCaching,
-          limit: pLimit(this.concurrency),
-        },
+        context: this.context(inputs),
         outputs: options.outputs,
         signal: options.signal,
-        verbose: cache.verbose,
+        verbose: this.cache.verbose,
         progress: this.options.progress,
       });
       return run.execute();
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * A dry run: says, per node, whether `runner.run(pipeline, inputs, options)` would hit or miss
+   * and why — which helper, input, package, env var or upstream node changed — without running
+   * or storing anything. Keys are derived exactly as a run derives them and looked up with reads
+   * only (no `setBlob`, no `setMeta`); an upstream hit's output hash comes from its stored entry.
+   * A node downstream of one that will recompute is `unknown` (it may still hit by early
+   * cutoff) unless nothing was ever recorded for it (`miss`, reason `new`). Node functions do
+   * not run; a node's `key` function does, as it is part of the signature. Rejects like a run
+   * would fail: on missing inputs, unknown outputs, or an input that cannot be hashed.
+   *
+   * @example
+   * const { nodes } = await runner.explain(pipeline, { path: 'data.csv' }, { outputs: ['scores'] });
+   * for (const { node, status, reason, changed } of nodes) console.log(node, status, reason ?? '', changed ?? []);
+   */
+  explain(
+    pipeline: Pipeline,
+    inputs: Record<string, unknown> = {},
+    options: ExplainOptions = {},
+  ): Promise<ExplainReport> {
+    return explainRun(pipeline, this.context(inputs), options.outputs);
+  }
+
+  /** What every node of one run shares: the same for a run and its dry run, so their keys agree. */
+  private context(inputs: Record<string, unknown>): RunContext {
+    const { cache } = this;
+    return {
+      inputs,
+      backend: cache.enabled ? (cache.backend ?? defaultBackend()) : undefined,
+      envHash: cache.envHash,
+      dependencyDepth: cache.dependencyDepth,
+      perItemCaching: cache.perItemCaching,
+      limit: pLimit(this.concurrency),
+    };
   }
 }
