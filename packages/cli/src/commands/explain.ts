@@ -1,0 +1,78 @@
+/** `memoflow explain`: what a run would do, node by node, and why, without running anything. */
+import { type NodeExplanation, Runner } from '@memoflow/core';
+import type { Command } from 'commander';
+import { UsageError } from '../errors.ts';
+import { loadPipeline } from '../load.ts';
+import { openBackend } from '../open-backend.ts';
+import { configFrom, printJson, withBackendOptions, withRunOptions } from '../options.ts';
+import { colors, table } from '../terminal.ts';
+import { formatBytes } from '../units.ts';
+import { parseInputs, readInputsFile } from './run.ts';
+
+interface ExplainFlags {
+  input: string[];
+  inputs?: string;
+  output: string[];
+  node?: string;
+  json?: boolean;
+}
+
+export function registerExplain(program: Command): void {
+  withRunOptions(withBackendOptions(program.command('explain')))
+    .description('say per node whether a run would hit or miss, and why (a dry run: nothing runs)')
+    .option('--node <name>', 'only this node')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ memoflow explain pipeline.ts --input path=data.csv\n  $ memoflow explain pipeline.ts --input path=data.csv --node scores --json\n',
+    )
+    .action(async (module: string, flags: ExplainFlags) => {
+      const { values: config } = await configFrom({ ...flags });
+      const inputs = { ...readInputsFile(flags.inputs), ...parseInputs(flags.input) };
+      const pipeline = await loadPipeline(module);
+      const backend = await openBackend(config);
+      try {
+        const runner = new Runner({ cache: { backend } });
+        const report = await runner.explain(
+          pipeline,
+          inputs,
+          flags.output.length > 0 ? { outputs: flags.output } : {},
+        );
+        let nodes = report.nodes;
+        if (flags.node !== undefined) {
+          nodes = nodes.filter((node) => node.node === flags.node);
+          if (nodes.length === 0) {
+            const names = report.nodes.map((node) => node.node).join(', ');
+            throw new UsageError(
+              `no node ${JSON.stringify(flags.node)} in ${module}: its nodes are ${names}`,
+            );
+          }
+        }
+        if (flags.json) return printJson({ ...report, nodes });
+        process.stdout.write(`${table(['node', 'would', 'why'], nodes.map(row))}\n`);
+      } finally {
+        await backend.close();
+      }
+    });
+}
+
+function row(node: NodeExplanation): string[] {
+  const status =
+    node.status === 'hit'
+      ? colors.green('✓ hit')
+      : node.status === 'miss'
+        ? colors.yellow('✗ miss')
+        : node.status === 'unknown'
+          ? colors.dim('? depends')
+          : colors.dim('– no cache');
+  return [node.node, status, why(node)];
+}
+
+function why(node: NodeExplanation): string {
+  if (node.items) return `${node.items.hits} of ${node.items.total} items hit`;
+  if (node.status === 'hit') return node.bytes === undefined ? '' : formatBytes(node.bytes);
+  if (node.status === 'unknown')
+    return `on what ${node.pendingUpstream?.join(', ') ?? 'upstream'} will compute`;
+  const changed = node.changed?.length ? `: ${node.changed.join(', ')}` : '';
+  return `${node.reason ?? ''}${changed}`;
+}

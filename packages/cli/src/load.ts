@@ -1,0 +1,25 @@
+/** Loading a pipeline module: a .ts or .js file whose default export, or `pipeline` export, is a Pipeline. */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Pipeline } from '@memoflow/core';
+import { UsageError } from './errors.ts';
+import { importModule } from './import-module.ts';
+
+export async function loadPipeline(module: string): Promise<Pipeline> {
+  const path = resolve(module);
+  if (!existsSync(path)) throw new UsageError(`no module at ${module}: give the path of a .ts or .js file`);
+  let exports: Record<string, unknown>;
+  try {
+    exports = await importModule(path);
+  } catch (error) {
+    throw new UsageError(`cannot load ${module}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const found = [exports.default, exports.pipeline].find((value) => value instanceof Pipeline);
+  if (!found) {
+    const names = Object.keys(exports).join(', ') || 'nothing';
+    throw new UsageError(
+      `${module} exports no pipeline (it exports ${names}): export one as \`export default new Pipeline([...])\` or \`export const pipeline = …\``,
+    );
+  }
+  return found as Pipeline;
+}

@@ -1,0 +1,20 @@
+/** The cache the configuration names. */
+import { type CacheBackend, DiskCache } from '@memoflow/core';
+import type { CliConfig } from './config.ts';
+
+/** A configured backend; a DiskCache has `export` and `import` too. */
+export type OpenBackend = CacheBackend & { export?: DiskCache['export']; import?: DiskCache['import'] };
+
+/** Opens the backend `config` names (a Redis connection is made on first use). */
+export async function openBackend(config: CliConfig): Promise<OpenBackend> {
+  if (config.backend === 'redis') {
+    // Loaded only when asked for: the Redis client is a third of the CLI's start-up time.
+    const { RedisCache } = await import('@memoflow/redis');
+    return new RedisCache({ url: config.redis!, prefix: config.prefix, readOnly: config.readOnly });
+  }
+  return new DiskCache({ dir: config.dir });
+}
+
+/** Where the backend keeps its data, for messages. */
+export const whereOf = (config: CliConfig): string =>
+  config.backend === 'redis' ? config.redis! : config.dir;

@@ -1,0 +1,23 @@
+/** Printing: colours only on a TTY and without NO_COLOR, and tables of aligned columns. */
+import pc from 'picocolors';
+
+/** Whether stdout is a terminal a person watches. */
+export const isTty = (): boolean => process.stdout.isTTY === true;
+
+/** Colours for stdout: none when NO_COLOR is set or stdout is not a terminal. */
+export const colors = pc.createColors(isTty() && !process.env.NO_COLOR);
+
+/** Rows of cells as aligned columns; numbers (right-aligned) are the cells of `numeric` columns. */
+export function table(header: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) =>
+        numeric.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
+      )
+      .join('  ')
+      .trimEnd();
+  return [colors.bold(line(header)), ...rows.map(line)].join('\n');
+}
