@@ -10,7 +10,14 @@ export async function openBackend(config: CliConfig): Promise<OpenBackend> {
   if (config.backend === 'redis') {
     // Loaded only when asked for: the Redis client is a third of the CLI's start-up time.
     const { RedisCache } = await import('@memoflow/redis');
-    return new RedisCache({ url: config.redis!, prefix: config.prefix, readOnly: config.readOnly });
+    // A secret: from the environment only, never a flag (process lists) or a config file (commits).
+    const signingKey = process.env.MEMOFLOW_SIGNING_KEY || undefined;
+    return new RedisCache({
+      url: config.redis!,
+      prefix: config.prefix,
+      readOnly: config.readOnly,
+      signingKey,
+    });
   }
   return new DiskCache({ dir: config.dir });
 }

@@ -38,6 +38,25 @@ describeWithRedis('memoflow with --redis', (url) => {
     expect(Object.keys(info.nodes).sort()).toEqual([...NODES].sort());
   });
 
+  test('MEMOFLOW_SIGNING_KEY signs the entries: a run with another key reads none of them', async () => {
+    const signed = ['--redis', url, '--prefix', testPrefix('cli-signed')];
+    const withKey = (key: string) => ({ env: { MEMOFLOW_SIGNING_KEY: key } });
+    try {
+      await project.cli([...RUN, ...signed], withKey('the first signing key, long enough'));
+      const [same, other] = await Promise.all([
+        project.cli([...RUN, ...signed, '--json'], withKey('the first signing key, long enough')),
+        project.cli(
+          [...RUN, ...signed, '--json', '--read-only'],
+          withKey('another signing key, long enough'),
+        ),
+      ]);
+      expect(Object.values(statuses(parseJson(same)))).toEqual(['hit', 'hit', 'hit']);
+      expect(Object.values(statuses(parseJson(other)))).toEqual(['miss', 'miss', 'miss']);
+    } finally {
+      await project.cli(['cache', 'clear', '--yes', ...signed]);
+    }
+  });
+
   test('cache clear --yes empties the prefix', async () => {
     const clear = await project.cli(['cache', 'clear', '--yes', ...redis]);
     cleared = true;
