@@ -22,6 +22,8 @@ export interface CliConfig {
   concurrency: number;
   /** Read the Redis cache, never write it (a pull request's CI job). @default false */
   readOnly: boolean;
+  /** Environment variable names whose values count in every node's signature. @default [] */
+  env: string[];
 }
 
 export type ConfigKey = keyof CliConfig;
@@ -39,6 +41,7 @@ const DEFAULTS: CliConfig = {
   prefix: 'memoflow:',
   concurrency: 4,
   readOnly: false,
+  env: [],
 };
 
 /** The environment variable of each setting. */
@@ -49,6 +52,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   prefix: 'MEMOFLOW_REDIS_PREFIX',
   concurrency: 'MEMOFLOW_CONCURRENCY',
   readOnly: 'MEMOFLOW_READ_ONLY',
+  env: 'MEMOFLOW_ENV',
 };
 
 const FILES = ['memoflow.config.ts', 'memoflow.config.js', 'memoflow.config.json'];
@@ -99,6 +103,7 @@ const FLAG_NAMES: Record<ConfigKey, string> = {
   prefix: 'prefix',
   concurrency: 'concurrency',
   readOnly: 'read-only',
+  env: 'env',
 };
 
 async function readConfigFile(
@@ -149,6 +154,11 @@ function objectOf(loaded: unknown, where: string): Record<string, unknown> {
 /** A setting from the text of an environment variable. */
 function fromText(key: ConfigKey, text: string): unknown {
   if (key === 'concurrency') return Number(text);
+  if (key === 'env')
+    return text
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
   if (key === 'readOnly')
     return text === '1' || text.toLowerCase() === 'true'
       ? true
@@ -176,5 +186,9 @@ function check(key: ConfigKey, value: unknown, source: string): unknown {
       return Number.isInteger(value) && (value as number) >= 1 ? value : fail('a whole number of at least 1');
     case 'readOnly':
       return typeof value === 'boolean' ? value : fail('true or false');
+    case 'env':
+      return Array.isArray(value) && value.every((name) => typeof name === 'string' && name !== '')
+        ? value
+        : fail('a list of environment variable names');
   }
 }

@@ -44,7 +44,10 @@ export const printJson = (value: unknown): void => {
 };
 
 /** Collects a repeatable option. */
-export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+export const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
 
 /** Adds `--input`, `--inputs` and `--output`: what a run (or a dry run) is asked for. */
 export function withRunOptions(command: Command): Command {
@@ -57,5 +60,10 @@ export function withRunOptions(command: Command): Command {
       [],
     )
     .option('--inputs <file.json>', 'inputs from a JSON object (--input wins)')
-    .option('--output <name>', 'an output to produce (repeatable; default: the final outputs)', collect, []);
+    .option('--output <name>', 'an output to produce (repeatable; default: the final outputs)', collect, [])
+    .option(
+      '--env <name>',
+      'an environment variable whose value counts in every signature (repeatable)',
+      collect,
+    );
 }

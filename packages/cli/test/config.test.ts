@@ -12,7 +12,7 @@ afterAll(() => {
   for (const project of projects) project.dispose();
 });
 
-const SETTINGS = ['backend', 'dir', 'redis', 'prefix', 'concurrency', 'readOnly'];
+const SETTINGS = ['backend', 'dir', 'redis', 'prefix', 'concurrency', 'readOnly', 'env'];
 
 const bare = projectWith({});
 const json = projectWith({ 'memoflow.config.json': JSON.stringify({ concurrency: 2, dir: 'json-cache' }) });
@@ -59,6 +59,7 @@ describe('memoflow config', () => {
       expect.stringMatching(/^prefix +memoflow: +default$/),
       expect.stringMatching(/^concurrency +4 +default$/),
       expect.stringMatching(/^readOnly +false +default$/),
+      expect.stringMatching(/^env +\(none\) +default$/),
     ]);
   });
 
@@ -71,6 +72,7 @@ describe('memoflow config', () => {
       prefix: 'memoflow:',
       concurrency: 4,
       readOnly: false,
+      env: [],
     });
     expect(Object.keys(sources)).toEqual(SETTINGS);
     expect(Object.values(sources)).toEqual(SETTINGS.map(() => 'default'));

@@ -60,3 +60,27 @@ test('--node shows one node; an unknown node is a usage error naming the nodes t
     `memoflow: no node "nope" in pipeline.ts: its nodes are ${NODES.join(', ')}`,
   );
 });
+
+test('--env (or MEMOFLOW_ENV) makes an environment variable count in every signature', async () => {
+  const VAR = 'MEMOFLOW_TEST_MODEL';
+  const args = ['run', 'pipeline.ts', '--input', 'n=9', '--input', 'name=env', '--json'];
+  const first = await project.cli([...args, '--env', VAR], { env: { [VAR]: 'one' } });
+  const [same, changed, config] = await Promise.all([
+    project.cli(args, { env: { [VAR]: 'one', MEMOFLOW_ENV: VAR } }),
+    project.cli(['explain', 'pipeline.ts', '--input', 'n=9', '--input', 'name=env', '--env', VAR, '--json'], {
+      env: { [VAR]: 'two' },
+    }),
+    project.cli(['config', '--json'], { env: { MEMOFLOW_ENV: `${VAR}, OTHER` } }),
+  ]);
+  expect(parseJson<Explained>(first).nodes.map((node) => node.status)).toEqual(['miss', 'miss', 'miss']);
+  expect(parseJson<Explained>(same).nodes.map((node) => node.status)).toEqual(['hit', 'hit', 'hit']);
+  expect(byNode(parseJson<Explained>(changed)).doubled).toMatchObject({
+    status: 'miss',
+    reason: 'env',
+    changed: [`env \`${VAR}\``],
+  });
+  expect(parseJson(config)).toMatchObject({
+    values: { env: [VAR, 'OTHER'] },
+    sources: { env: 'MEMOFLOW_ENV' },
+  });
+});

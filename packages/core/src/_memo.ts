@@ -244,15 +244,23 @@ export class Memo {
     return { key, inputsHash: undefined, envText, values, labels };
   }
 
-  /** The env hash (and its parts) for the current values of the declared env vars. */
-  environment(prepared: Prepared): { envHash: string; envParts: Record<string, string> } {
-    return this.envFor(prepared, this.options.env?.length ? envVarsText(this.options.env) : '');
+  /**
+   * The env hash (and its parts) for the current values of the declared env vars, and of
+   * `extra` ones (a Runner's `cache.env`) after them.
+   */
+  environment(
+    prepared: Prepared,
+    extra: readonly string[] = [],
+  ): { envHash: string; envParts: Record<string, string> } {
+    const own = this.options.env ?? [];
+    const names = extra.length === 0 ? own : [...own, ...extra.filter((name) => !own.includes(name))];
+    return this.envFor(prepared, names.length > 0 ? envVarsText(names) : '', names);
   }
 
-  private envFor(prepared: Prepared, envText: string) {
+  private envFor(prepared: Prepared, envText: string, names: readonly string[] = this.options.env ?? []) {
     let env = prepared.envHashes.get(envText);
     if (!env) {
-      env = envHash(prepared.staticEnvParts, this.options.env ?? []);
+      env = envHash(prepared.staticEnvParts, names);
       prepared.envHashes.set(envText, env);
     }
     return env;

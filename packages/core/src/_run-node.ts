@@ -21,6 +21,8 @@ export interface RunContext {
   backend: CacheBackend | undefined;
   /** Replaces every node's env hash, when set. */
   envHash: string | undefined;
+  /** Environment variable names that count in every node's env hash. */
+  env: readonly string[];
   dependencyDepth: number;
   perItemCaching: boolean;
   /** Bounds how many computations run at once. */
@@ -168,7 +170,7 @@ export class NodeRun {
   private environment() {
     this.cachedEnvironment ??= this.context.envHash
       ? { envHash: this.context.envHash, envParts: { envHash: this.context.envHash } }
-      : this.memo.environment(this.prepared);
+      : this.memo.environment(this.prepared, this.context.env);
     return this.cachedEnvironment;
   }
 

@@ -19,6 +19,11 @@ export interface RunnerCacheOptions {
   backend?: CacheBackend;
   /** Replaces every node's env hash: for environments memoflow cannot see (a GPU driver, a dataset version). */
   envHash?: string;
+  /**
+   * Environment variable names whose values count in every node's env hash, besides each node's
+   * own `env` (e.g. `['NODE_ENV', 'MODEL_VERSION']`). @default []
+   */
+  env?: readonly string[];
   /** How many relative-import hops count toward a node's code hash (a node's own option wins). @default 2 */
   dependencyDepth?: number;
   /** Print one line per run to stderr: `[CACHE] rows: ✓ HIT | clean: ✗ MISS inputs (1.02s) | …`. @default false */
@@ -78,6 +83,7 @@ export class Runner {
       enabled: cache.enabled ?? true,
       backend: cache.backend,
       envHash: cache.envHash,
+      env: checkedEnvNames(cache.env),
       dependencyDepth,
       verbose: cache.verbose ?? false,
       perItemCaching: cache.perItemCaching ?? true,
@@ -138,9 +144,21 @@ export class Runner {
       inputs,
       backend: cache.enabled ? (cache.backend ?? defaultBackend()) : undefined,
       envHash: cache.envHash,
+      env: cache.env,
       dependencyDepth: cache.dependencyDepth,
       perItemCaching: cache.perItemCaching,
       limit: pLimit(this.concurrency),
     };
   }
+}
+
+/** `cache.env`: names of environment variables, checked. */
+function checkedEnvNames(names: unknown): readonly string[] {
+  if (names === undefined) return [];
+  if (!Array.isArray(names) || !names.every((name) => typeof name === 'string' && name !== '')) {
+    throw new ConfigError(
+      `Runner option \`cache.env\` is ${quote(names)}: give an array of environment variable names, e.g. ['NODE_ENV'].`,
+    );
+  }
+  return names;
 }

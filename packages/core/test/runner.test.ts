@@ -373,3 +373,37 @@ describe('what the user sees', () => {
     expect(JSON.parse(JSON.stringify(report)).nodes).toHaveLength(4);
   });
 });
+
+describe('cache.env: environment variables every node depends on', () => {
+  const NAME = 'MEMOFLOW_TEST_MODEL_VERSION';
+  afterEach(() => {
+    delete process.env[NAME];
+  });
+
+  test('a change of one of them misses every node, naming it; its old value hits again', async () => {
+    const runner = new Runner({ concurrency: 1, cache: { backend: new MemoryCache(), env: [NAME] } });
+    const inputs = { size: 4, threshold: 1 };
+    const reasons = async () =>
+      (await runner.run(basic, inputs)).report.nodes.map(({ node, status, reason, changed }) => ({
+        node,
+        status,
+        reason,
+        changed,
+      }));
+    process.env[NAME] = 'v1';
+    expect((await reasons()).every((node) => node.status === 'miss' && node.reason === 'new')).toBe(true);
+    expect((await reasons()).every((node) => node.status === 'hit')).toBe(true);
+    process.env[NAME] = 'v2';
+    for (const node of await reasons()) {
+      expect(node).toMatchObject({ status: 'miss', reason: 'env', changed: [`env \`${NAME}\``] });
+    }
+    process.env[NAME] = 'v1';
+    expect((await reasons()).every((node) => node.status === 'hit')).toBe(true);
+  });
+
+  test('anything but a list of names is refused with a CONFIG error', () => {
+    expect(() => new Runner({ cache: { env: 'NODE_ENV' as unknown as string[] } })).toThrow(
+      expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining('cache.env') }),
+    );
+  });
+});

@@ -17,7 +17,11 @@ export function registerConfig(program: Command): void {
       if (options.json) return printJson({ values, sources });
       const rows = Object.entries(values).map(([key, value]) => [
         key,
-        value === undefined ? colors.dim('(none)') : String(value),
+        value === undefined || (Array.isArray(value) && value.length === 0)
+          ? colors.dim('(none)')
+          : Array.isArray(value)
+            ? value.join(', ')
+            : String(value),
         colors.dim(sources[key as keyof typeof sources]),
       ]);
       process.stdout.write(`${table(['setting', 'value', 'from'], rows)}\n`);

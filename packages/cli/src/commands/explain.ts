@@ -13,6 +13,7 @@ interface ExplainFlags {
   input: string[];
   inputs?: string;
   output: string[];
+  env?: string[];
   node?: string;
   json?: boolean;
 }
@@ -27,12 +28,12 @@ export function registerExplain(program: Command): void {
       '\nExamples:\n  $ memoflow explain pipeline.ts --input path=data.csv\n  $ memoflow explain pipeline.ts --input path=data.csv --node scores --json\n',
     )
     .action(async (module: string, flags: ExplainFlags) => {
-      const { values: config } = await configFrom({ ...flags });
+      const { values: config } = await configFrom({ ...flags }, { env: flags.env });
       const inputs = { ...readInputsFile(flags.inputs), ...parseInputs(flags.input) };
       const pipeline = await loadPipeline(module);
       const backend = await openBackend(config);
       try {
-        const runner = new Runner({ cache: { backend } });
+        const runner = new Runner({ cache: { backend, env: config.env } });
         const report = await runner.explain(
           pipeline,
           inputs,

@@ -11,6 +11,7 @@ interface RunFlags {
   input: string[];
   inputs?: string;
   output: string[];
+  env?: string[];
   concurrency?: number;
   json?: boolean;
   summary?: boolean;
@@ -30,11 +31,14 @@ export function registerRun(program: Command): void {
       '\nExamples:\n  $ memoflow run pipeline.ts --input path=data.csv --input threshold=0.5\n  $ memoflow run pipeline.ts --inputs inputs.json --output scores --json\n  $ memoflow run pipeline.ts --redis redis://cache:6379 --summary\n',
     )
     .action(async (module: string, flags: RunFlags) => {
-      const { values: config } = await configFrom({ ...flags }, { concurrency: flags.concurrency });
+      const { values: config } = await configFrom(
+        { ...flags },
+        { concurrency: flags.concurrency, env: flags.env },
+      );
       const inputs = { ...readInputsFile(flags.inputs), ...parseInputs(flags.input) };
       const pipeline = await loadPipeline(module);
       const backend = await openBackend(config);
-      const runner = new Runner({ concurrency: config.concurrency, cache: { backend } });
+      const runner = new Runner({ concurrency: config.concurrency, cache: { backend, env: config.env } });
       try {
         const outputs = flags.output.length > 0 ? flags.output : undefined;
         const { report } = await runner.run(pipeline, inputs, outputs ? { outputs } : {});
