@@ -1,4 +1,5 @@
-/** Printing: colours only on a TTY and without NO_COLOR, and tables of aligned columns. */
+/** Printing: colours only on a TTY and without NO_COLOR, tables of aligned columns, and progress bars only on a TTY. */
+import { SingleBar } from 'cli-progress';
 import pc from 'picocolors';
 
 /** Whether stdout is a terminal a person watches. */
@@ -20,4 +21,33 @@ export function table(header: string[], rows: string[][], numeric: ReadonlySet<n
       .join('  ')
       .trimEnd();
   return [colors.bold(line(header)), ...rows.map(line)].join('\n');
+}
+
+/**
+ * A progress bar on stderr for long work, only when stderr is a terminal (a CI log gets none):
+ * give `onProgress` to the work, and call `stop()` when it ends.
+ */
+export function progressBar(label: string): {
+  onProgress: (done: number, total: number) => void;
+  stop(): void;
+} {
+  if (!process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
+  const bar = new SingleBar({
+    format: `${label} {bar} {value}/{total}`,
+    stream: process.stderr,
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+  let started = false;
+  return {
+    onProgress: (done, total) => {
+      if (!started) bar.start(total, 0);
+      started = true;
+      bar.setTotal(total);
+      bar.update(done);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
 }

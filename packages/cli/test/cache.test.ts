@@ -193,6 +193,22 @@ describe.concurrent('memoflow cache', () => {
     expect(clear.stdout).toMatch(/removed every entry\r\n$/);
   });
 
+  test.skipIf(!canDriveTty)(
+    'verify and export on a terminal show a progress bar; off a terminal there is none',
+    async () => {
+      const dir = filledCache();
+      const [verify, exported, plain] = await Promise.all([
+        memoflowOnTty(project.dir, ['cache', 'verify', '--cache-dir', dir]),
+        memoflowOnTty(project.dir, ['cache', 'export', 'bar.tar.gz', '--cache-dir', dir]),
+        project.cli(['cache', 'verify', '--cache-dir', dir]),
+      ]);
+      expect(verify.stdout).toMatch(/verifying .*3\/3/);
+      expect(exported.stdout).toMatch(/exporting .*3\/3/);
+      expect(plain.stderr).toBe('');
+      expect(plain.stdout).not.toContain('verifying');
+    },
+  );
+
   test('verify on a healthy cache: exit 0, every entry checked', async () => {
     const result = await project.cli(['cache', 'verify', '--cache-dir', filledCache()]);
     expect(result).toEqual({

@@ -48,6 +48,7 @@ const HASH = /^[0-9a-f]{64}$/;
  *
  * @param headerBytes How many bytes at the start of each blob file precede the payload (DiskCache's
  *   blob files carry a 56-byte header); they are skipped, not archived. @default 0
+ * @param onProgress Called after each blob is written, with how many of how many. @default none
  * @returns entries listed, blobs written, and the payload bytes of those blobs.
  */
 export async function writeArchive(
@@ -55,6 +56,7 @@ export async function writeArchive(
   manifest: ArchiveManifest,
   blobSource: (hash: string) => string | Uint8Array,
   headerBytes = 0,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<{ entries: number; blobs: number; bytes: number }> {
   if (!Number.isSafeInteger(headerBytes) || headerBytes < 0) {
     throw new TypeError(`\`headerBytes\` must be a non-negative integer, got ${quote(headerBytes)}`);
@@ -88,6 +90,7 @@ export async function writeArchive(
     const manifestEntry = fileEntry(MANIFEST_PATH, manifestBytes.length, mtime);
     pack.add(manifestEntry);
     manifestEntry.end(manifestBytes);
+    let done = 0;
     for (const hash of hashes) {
       const source = blobSource(hash);
       bytes += await Promise.race([
@@ -96,6 +99,7 @@ export async function writeArchive(
           : packBytes(pack, hash, source, mtime),
         failed,
       ]);
+      onProgress?.(++done, hashes.size);
     }
     pack.end();
     await Promise.race([finished(out), failed]);

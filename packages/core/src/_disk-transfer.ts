@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type ArchiveEntry, readArchive, writeArchive } from './_disk-archive.ts';
 import { BLOB_HEADER_BYTES, blobPath } from './_disk-blob.ts';
 import type { DiskIndex, PutFields } from './_disk-index.ts';
-import type { NodeSignature } from './backend.ts';
+import type { NodeSignature, OnProgress } from './backend.ts';
 import { BackendError } from './errors.ts';
 
 /** What `export()` wrote or `import()` added. */
@@ -27,6 +27,7 @@ export async function exportCache(
   files: CacheFiles,
   file: string,
   node?: string,
+  onProgress?: OnProgress,
 ): Promise<TransferResult> {
   const entries: ArchiveEntry[] = [];
   const nodes = new Set<string>();
@@ -56,7 +57,7 @@ export async function exportCache(
       `Cannot export blob ${blob}: its record in the index is damaged. Run verify() to remove the corrupt entry, then export again.`,
     );
   };
-  return writeArchive(file, manifest, source, BLOB_HEADER_BYTES);
+  return writeArchive(file, manifest, source, BLOB_HEADER_BYTES, onProgress);
 }
 
 /**
@@ -68,12 +69,14 @@ export async function importCache(
   file: string,
   store: (entry: PutFields, payload: Uint8Array) => Promise<void>,
   setMeta: (signature: NodeSignature) => void,
+  onProgress?: OnProgress,
 ): Promise<TransferResult> {
   const staging = join(files.temp, `import-${randomBytes(6).toString('hex')}`);
   const { manifest, blobs } = await readArchive(file, staging);
   try {
     const now = Date.now();
     let bytes = 0;
+    let done = 0;
     for (const entry of manifest.entries) {
       const payload = fs.readFileSync(blobs.get(entry.blob)!);
       await store(
@@ -91,6 +94,7 @@ export async function importCache(
         payload,
       );
       bytes += payload.length;
+      onProgress?.(++done, manifest.entries.length);
     }
     for (const signature of manifest.meta as NodeSignature[]) setMeta(signature);
     return { entries: manifest.entries.length, blobs: blobs.size, bytes };

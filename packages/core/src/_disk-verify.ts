@@ -5,7 +5,10 @@ import { readBlob, removeBlob } from './_disk-blob.ts';
 import type { DiskIndex } from './_disk-index.ts';
 import { emptyVerifyReport, isClean } from './_disk-memory-shared.ts';
 import { hash } from './_hash.ts';
-import type { VerifyReport } from './backend.ts';
+import type { OnProgress, VerifyReport } from './backend.ts';
+
+/** Progress is reported every this many entries. */
+const PROGRESS_EVERY = 100;
 
 export type { VerifyReport } from './backend.ts';
 
@@ -19,13 +22,17 @@ export async function verifyIndex(
   index: DiskIndex | undefined,
   blobs: string,
   release: (blobs: string[]) => Promise<number>,
+  onProgress?: OnProgress,
 ): Promise<VerifyReport> {
   const report = emptyVerifyReport();
   if (index) {
     index.sync();
     const verdicts = new Map<string, 'ok' | 'corrupt' | 'missing'>();
+    const { entries: total } = index.totals();
     for (const entry of index.rows()) {
       report.checked++;
+      if (onProgress && (report.checked % PROGRESS_EVERY === 0 || report.checked === total))
+        onProgress(report.checked, total);
       let verdict = verdicts.get(entry.blob);
       if (!verdict) {
         verdict = await checkBlob(index, blobs, entry.blob);

@@ -114,6 +114,9 @@ export interface PruneResult {
   removed?: EntryRecord[];
 }
 
+/** Reports work under way: `done` of `total` items (entries checked, values written or read). */
+export type OnProgress = (done: number, total: number) => void;
+
 /** What `verify()` found, and removed. */
 export interface VerifyReport {
   /** Entries checked. */
@@ -167,7 +170,7 @@ export interface CacheBackend {
   /** Removes every entry (and meta), or one node's only. */
   clear(options?: { node?: string }): Promise<void>;
   /** Re-checks every entry (re-hashing its stored bytes); removes and reports bad ones. */
-  verify(): Promise<VerifyReport>;
+  verify(options?: { onProgress?: OnProgress }): Promise<VerifyReport>;
   /** Releases handles and connections; the backend is not used afterwards. */
   close(): Promise<void>;
   /**

@@ -28,6 +28,7 @@ import type {
   EntryInfo,
   EntryRecord,
   NodeSignature,
+  OnProgress,
   PruneOptions,
   PruneResult,
 } from './backend.ts';
@@ -289,10 +290,10 @@ export class DiskCache implements CacheBackend {
   }
 
   /** Re-hashes every blob against its name and checks every entry: bad ones are removed and reported. */
-  async verify(): Promise<VerifyReport> {
+  async verify(options: { onProgress?: OnProgress } = {}): Promise<VerifyReport> {
     const index = this.#openIndex(false);
     this.#flushAccesses();
-    const report = await verifyIndex(index, this.#blobs, (blobs) => this.#release(blobs));
+    const report = await verifyIndex(index, this.#blobs, (blobs) => this.#release(blobs), options.onProgress);
     this.#corrupt += report.corrupt.length;
     return report;
   }
@@ -301,20 +302,24 @@ export class DiskCache implements CacheBackend {
    * Writes the cache's entries (or one node's), their values and their nodes' last signatures to
    * `file`, a `.tar.gz`, for `import()` in another cache: another machine, another CI job.
    */
-  async export(file: string, options: { node?: string } = {}): Promise<TransferResult> {
+  async export(
+    file: string,
+    options: { node?: string; onProgress?: OnProgress } = {},
+  ): Promise<TransferResult> {
     if (options.node !== undefined) assertNode(options.node);
     this.#flushAccesses();
-    return exportCache(this.#openIndex(false), this.#files(), file, options.node);
+    return exportCache(this.#openIndex(false), this.#files(), file, options.node, options.onProgress);
   }
 
   /** Adds the entries of an archive `export()` wrote; every value is verified against its hash first. */
-  async import(file: string): Promise<TransferResult> {
+  async import(file: string, options: { onProgress?: OnProgress } = {}): Promise<TransferResult> {
     const index = this.#openIndex(true)!;
     return importCache(
       this.#files(),
       file,
       (entry, payload) => this.#store(entry, payload),
       (signature) => index.setMeta(signature),
+      options.onProgress,
     );
   }
 

@@ -6,6 +6,7 @@ export type {
   LiveEntry,
   NodeSignature,
   NodeUsage,
+  OnProgress,
   PruneOptions,
   PruneResult,
   VerifyReport,

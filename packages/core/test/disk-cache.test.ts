@@ -429,6 +429,28 @@ describe('DiskCache verify()', () => {
   });
 });
 
+describe('DiskCache progress of long work', () => {
+  test('verify(), export() and import() report how many of how many they have done, ending at the total', async () => {
+    const source = new DiskCache({ dir: freshDir() });
+    for (let i = 0; i < 250; i++) await source.setBlob(key(i), bytes(`value ${i}`), { node: 'n' });
+    const seen = { verify: [] as number[][], export: [] as number[][], import: [] as number[][] };
+    await source.verify({ onProgress: (done, total) => seen.verify.push([done, total]) });
+    const archive = join(freshDir(), 'progress.tar.gz');
+    await source.export(archive, { onProgress: (done, total) => seen.export.push([done, total]) });
+    const target = new DiskCache({ dir: freshDir() });
+    await target.import(archive, { onProgress: (done, total) => seen.import.push([done, total]) });
+    expect(seen.verify).toEqual([
+      [100, 250],
+      [200, 250],
+      [250, 250],
+    ]);
+    expect(seen.export).toHaveLength(250);
+    expect(seen.export.at(-1)).toEqual([250, 250]);
+    expect(seen.import.map(([done]) => done)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    await Promise.all([source.close(), target.close()]);
+  });
+});
+
 describe('DiskCache export() and import()', () => {
   test('a cache moves to another directory as one archive: every entry, value and signature', async () => {
     const source = new DiskCache({ dir: freshDir() });

@@ -6,7 +6,7 @@ import type { CliConfig } from '../config.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { type OpenBackend, openBackend, whereOf } from '../open-backend.ts';
 import { configFrom, printJson, wholeNumber, withBackendOptions } from '../options.ts';
-import { colors, isTty, table } from '../terminal.ts';
+import { colors, isTty, progressBar, table } from '../terminal.ts';
 import { formatBytes, formatTime, parseDuration, parseSize } from '../units.ts';
 
 type Flags = Record<string, unknown>;
@@ -127,7 +127,8 @@ export function registerCache(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ memoflow cache verify --json\n')
     .action((flags: Flags) =>
       withBackend(flags, async (backend) => {
-        const report = await backend.verify();
+        const bar = progressBar('verifying');
+        const report = await backend.verify({ onProgress: bar.onProgress }).finally(bar.stop);
         if (!report.ok) process.exitCode = EXIT.failed;
         if (flags.json) return printJson(report);
         process.stdout.write(
@@ -143,10 +144,11 @@ export function registerCache(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ memoflow cache export cache.tar.gz\n')
     .action((file: string, flags: Flags) =>
       withBackend(flags, async (backend) => {
-        const result = await diskOnly(backend, 'export').export(
-          file,
-          flags.node === undefined ? {} : { node: String(flags.node) },
-        );
+        const bar = progressBar('exporting');
+        const node = flags.node === undefined ? {} : { node: String(flags.node) };
+        const result = await diskOnly(backend, 'export')
+          .export(file, { ...node, onProgress: bar.onProgress })
+          .finally(bar.stop);
         if (flags.json) return printJson(result);
         process.stdout.write(
           `exported ${entries(result.entries)} (${values(result.blobs)}, ${formatBytes(result.bytes)}) to ${file}\n`,
@@ -159,7 +161,10 @@ export function registerCache(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ memoflow cache import cache.tar.gz\n')
     .action((file: string, flags: Flags) =>
       withBackend(flags, async (backend) => {
-        const result = await diskOnly(backend, 'import').import(file);
+        const bar = progressBar('importing');
+        const result = await diskOnly(backend, 'import')
+          .import(file, { onProgress: bar.onProgress })
+          .finally(bar.stop);
         if (flags.json) return printJson(result);
         process.stdout.write(
           `imported ${entries(result.entries)} (${values(result.blobs)}, ${formatBytes(result.bytes)}) from ${file}\n`,
