@@ -23,9 +23,12 @@ export function program(): Command {
     .description('Content-addressed memoization for TypeScript functions and pipelines.')
     .version(version, '-v, --version')
     .addOption(new Option('--debug', 'print stack traces of errors'))
-    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
-      outputError: (text, write) => write(text.startsWith('error: ') ? `memoflow: ${text.slice(7)}` : text),
+      // One line: commander's `error: …`, as every error of the CLI reads, with where help is.
+      outputError: (text, write) =>
+        write(
+          text.startsWith('error: ') ? `memoflow: ${text.slice(7).trimEnd()} (see memoflow --help)\n` : text,
+        ),
     })
     .exitOverride();
   registerRun(root);

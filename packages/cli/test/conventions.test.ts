@@ -83,14 +83,15 @@ describe('--version and --help', () => {
   });
 });
 
-test('an unknown command: exit 2, one line, then where help is', async () => {
-  const result = await project.cli(['frobnicate']);
-  expect(result.code).toBe(2);
-  expect(result.stdout).toBe('');
-  expect(lines(result.stderr)).toEqual([
-    "memoflow: unknown command 'frobnicate'",
-    '(run with --help for usage)',
+test('an unknown command or option: exit 2, one line saying where help is', async () => {
+  const [command, option] = await Promise.all([
+    project.cli(['frobnicate']),
+    project.cli(['cache', 'info', '--frob']),
   ]);
+  expect(command).toMatchObject({ code: 2, stdout: '' });
+  expect(lines(command.stderr)).toEqual(["memoflow: unknown command 'frobnicate' (see memoflow --help)"]);
+  expect(option).toMatchObject({ code: 2, stdout: '' });
+  expect(lines(option.stderr)).toEqual(["memoflow: unknown option '--frob' (see memoflow --help)"]);
 });
 
 describe('colour', () => {
