@@ -13,7 +13,8 @@ import {
   Runner,
   type RunReport,
 } from '../src/index.ts';
-import { coreEntry, fakePackage, type ScratchProject, scratchProject } from './support/processes.ts';
+import { fakePackage, type ScratchProject, scratchProject } from './support/processes.ts';
+import { helpersSource, unitsPipelineSource } from './support/units-project.ts';
 
 /** How often each node really ran. Module-level: node functions may read it. */
 const runs: Record<string, number> = {};
@@ -317,19 +318,9 @@ describe('runner.explain on a node mapped over an array', () => {
  * pipeline, `MODE=explain` dry-runs it; between steps a helper is edited or a package upgraded.
  */
 describe('runner.explain across processes, after editing code', () => {
-  const helpers = (factor: number) =>
-    `export function scale(x: number): number {\n  return x * ${factor};\n}\n`;
+  const helpers = helpersSource;
 
-  const pipeline = `import { DiskCache, func, Pipeline, Runner } from ${JSON.stringify(coreEntry)};
-import { toMeters } from 'fake-units';
-import { scale } from './helpers.ts';
-
-const lengths = func({ output: 'lengths' }, async (count: number) => Array.from({ length: count }, (_, i) => i + 1));
-const scaled = func({ output: 'scaled' }, (lengths: number[]) => lengths.map(scale));
-const meters = func({ output: 'meters' }, (lengths: number[]) => lengths.map(toMeters));
-const total = func({ output: 'total' }, (scaled: number[], meters: number[]) => scaled.length + meters.length);
-
-const backend = new DiskCache({ dir: '.memoflow' });
+  const pipeline = unitsPipelineSource(`const backend = new DiskCache({ dir: '.memoflow' });
 const runner = new Runner({ cache: { backend } });
 const pipeline = new Pipeline([lengths, scaled, meters, total]);
 const inputs = { count: Number(process.env.COUNT ?? 3) };
@@ -337,7 +328,7 @@ const nodes = process.env.MODE === 'explain'
   ? (await runner.explain(pipeline, inputs)).nodes
   : (await runner.run(pipeline, inputs)).report.nodes.map(({ node, status, reason, changed, key }) => ({ node, status, reason, changed, key }));
 console.log(JSON.stringify({ nodes, entries: (await backend.info()).entries }));
-`;
+`);
 
   let project: ScratchProject;
   const step = async (mode: 'run' | 'explain', env: Record<string, string> = {}) => {

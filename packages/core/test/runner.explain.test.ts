@@ -1,28 +1,20 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { coreEntry, fakePackage, type ScratchProject, scratchProject } from './support/processes.ts';
+import { fakePackage, type ScratchProject, scratchProject } from './support/processes.ts';
+import { helpersSource, unitsPipelineSource } from './support/units-project.ts';
 
 /**
  * Why did it miss? Each run is a fresh process on real files sharing one DiskCache; between runs
  * a helper is edited, a package upgraded, an input changed — and the report must say which.
  */
 
-const helpers = (factor: number) =>
-  `export function scale(x: number): number {\n  return x * ${factor};\n}\n`;
+const helpers = helpersSource;
 
-const pipeline = `import { DiskCache, func, Pipeline, Runner } from ${JSON.stringify(coreEntry)};
-import { toMeters } from 'fake-units';
-import { scale } from './helpers.ts';
-
-const lengths = func({ output: 'lengths' }, async (count: number) => Array.from({ length: count }, (_, i) => i + 1));
-const scaled = func({ output: 'scaled' }, (lengths: number[]) => lengths.map(scale));
-const meters = func({ output: 'meters' }, (lengths: number[]) => lengths.map(toMeters));
-const total = func({ output: 'total' }, (scaled: number[], meters: number[]) => scaled.length + meters.length);
-
-const runner = new Runner({ cache: { backend: new DiskCache({ dir: '.memoflow' }) } });
+const pipeline =
+  unitsPipelineSource(`const runner = new Runner({ cache: { backend: new DiskCache({ dir: '.memoflow' }) } });
 const count = Number(process.env.COUNT ?? 3);
 const { report } = await runner.run(new Pipeline([lengths, scaled, meters, total]), { count });
 console.log(JSON.stringify(report.nodes.map(({ node, status, reason, changed }) => ({ node, status, reason, changed }))));
-`;
+`);
 
 let project: ScratchProject;
 const run = async (env: Record<string, string> = {}) => {
