@@ -133,12 +133,17 @@ export class RedisCache implements CacheBackend {
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     for (const key of keys) assertKey(key);
     if (keys.length === 0) return [];
+    const valueKeys = new Array<string>(keys.length);
+    for (let i = 0; i < keys.length; i++) valueKeys[i] = this.#valueKey(keys[i]!);
+    // An unreachable server answers with no list: every key a miss.
     const stored = await this.#guarded(
-      async () => (await this.#binary.mGet(keys.map((key) => this.#valueKey(key)))) as (Buffer | null)[],
-      keys.map(() => null),
+      () => this.#binary.mGet(valueKeys) as Promise<(Buffer | null)[]>,
+      undefined,
     );
     const now = Date.now();
-    return keys.map((key, i) => this.#served(key, stored[i] ?? null, now));
+    const values = new Array<Uint8Array | undefined>(keys.length);
+    for (let i = 0; i < keys.length; i++) values[i] = this.#served(keys[i]!, stored?.[i] ?? null, now);
+    return values;
   }
 
   async has(key: string): Promise<boolean> {
