@@ -257,7 +257,7 @@ describe('DiskCache across processes', () => {
     const prepare = (round: number) => {
       // A small compaction threshold: kills also land mid-compaction, leaving half-done ones and stale locks.
       const child = start('disk-crash-writer.ts', [dir, count, round], {
-        MEMOFLOW_DISK_COMPACT_BYTES: '4096',
+        MEMOFLOW_DISK_COMPACT_BYTES: '1024',
       });
       const exited = exitOf(child);
       const ready = lineFrom(child, 'ready', exited);
@@ -289,7 +289,8 @@ describe('DiskCache across processes', () => {
     expect(unexpected, unexpected.slice(0, 3).join('\n')).toEqual([]);
     const temps = fs.existsSync(join(dir, 'v4', 'tmp')) ? fs.readdirSync(join(dir, 'v4', 'tmp')).length : 0;
     const generation = newestGeneration(dir);
-    expect(generation).toBeGreaterThan(20);
+    // Tens of compactions, some of them killed: how many depends on how much each writer wrote before its kill.
+    expect(generation).toBeGreaterThan(10);
 
     const checked = await check(dir, count, 'crash', [
       'read',
