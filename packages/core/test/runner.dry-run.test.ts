@@ -13,36 +13,14 @@ import {
   Runner,
   type RunReport,
 } from '../src/index.ts';
+import { basic, forgetRuns, runs } from './support/counted-nodes.ts';
 import { fakePackage, type ScratchProject, scratchProject } from './support/processes.ts';
 import { helpersSource, unitsPipelineSource } from './support/units-project.ts';
 
-/** How often each node really ran. Module-level: node functions may read it. */
-const runs: Record<string, number> = {};
-function ran(name: string): void {
-  runs[name] = (runs[name] ?? 0) + 1;
-}
 afterEach(() => {
-  for (const name of Object.keys(runs)) delete runs[name];
+  forgetRuns();
   vi.restoreAllMocks();
 });
-
-const rows = func({ output: 'rows' }, async (size: number) => {
-  ran('rows');
-  return Array.from({ length: size }, (_, i) => i);
-});
-const clean = func({ output: 'clean' }, (rows: number[], threshold: number) => {
-  ran('clean');
-  return rows.filter((row) => row >= threshold);
-});
-const total = func({ output: 'total' }, (clean: number[]) => {
-  ran('total');
-  return clean.reduce((sum, value) => sum + value, 0);
-});
-const unrelated = func({ output: 'unrelated' }, async (size: number) => {
-  ran('unrelated');
-  return size * 2;
-});
-const basic = new Pipeline([rows, clean, total, unrelated]);
 
 const root = mkdtempSync(join(tmpdir(), 'memoflow-dry-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,42 +1,20 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { func, MemoryCache, NodeFailedError, Pipeline, Runner } from '../src/index.ts';
+import { basic, count, forgetRuns, ran } from './support/counted-nodes.ts';
 
-/** How often each node really ran, and how many ran at once. Module-level: node functions may read it. */
-const runs: Record<string, number> = {};
+/** How many nodes ran at once. Module-level: node functions may read it. */
 const active = { now: 0, max: 0 };
-function ran(name: string): void {
-  runs[name] = (runs[name] ?? 0) + 1;
-}
 async function busy(ms: number): Promise<void> {
   active.now++;
   active.max = Math.max(active.max, active.now);
   await new Promise((resolve) => setTimeout(resolve, ms));
   active.now--;
 }
-const count = (name: string) => runs[name] ?? 0;
 afterEach(() => {
-  for (const name of Object.keys(runs)) delete runs[name];
+  forgetRuns();
   active.max = 0;
   vi.restoreAllMocks();
 });
-
-const rows = func({ output: 'rows' }, async (size: number) => {
-  ran('rows');
-  return Array.from({ length: size }, (_, i) => i);
-});
-const clean = func({ output: 'clean' }, (rows: number[], threshold: number) => {
-  ran('clean');
-  return rows.filter((row) => row >= threshold);
-});
-const total = func({ output: 'total' }, (clean: number[]) => {
-  ran('total');
-  return clean.reduce((sum, value) => sum + value, 0);
-});
-const unrelated = func({ output: 'unrelated' }, async (size: number) => {
-  ran('unrelated');
-  return size * 2;
-});
-const basic = new Pipeline([rows, clean, total, unrelated]);
 
 describe('running', () => {
   test('runs only the ancestors of the requested outputs, and returns them', async () => {

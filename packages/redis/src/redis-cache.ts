@@ -333,26 +333,12 @@ export class RedisCache implements CacheBackend {
    * command (a wrong password, a read-only replica, out of memory) is a BackendError.
    */
   #guarded<T>(command: () => Promise<T>, fallback: T): Promise<T> {
-    // The hit path while all is well: one command, one timer, no other await.
-    if (this.#client.isReady && !this.#breaker.open) {
-      return this.#inTime(command()).catch((error: unknown) => {
-        if (!isOutage(error)) throw this.#failure('failed', error);
-        this.#breaker.trip(error);
-        return fallback;
-      });
-    }
-    return this.#breaker
-      .run(
-        async () => {
-          await this.#ready();
-          return this.#inTime(command());
-        },
-        fallback,
-        isOutage,
-      )
-      .catch((error: unknown) => {
-        throw this.#failure('failed', error);
-      });
+    // Connected (the usual case): the command at once, no other await.
+    const attempt = () =>
+      this.#client.isReady ? this.#inTime(command()) : this.#ready().then(() => this.#inTime(command()));
+    return this.#breaker.run(attempt, fallback, isOutage).catch((error: unknown) => {
+      throw this.#failure('failed', error);
+    });
   }
 
   /** A command's answer, or a rejection once the timeout passes without one (a server that hangs). */

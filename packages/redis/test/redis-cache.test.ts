@@ -326,16 +326,17 @@ describe('RedisCache over TLS with a password, both through the URL', () => {
   });
 });
 
+/** A RedisCache with a short `timeout` and `retryAfter`, and the warnings it gives. */
+function watchedCache(url: string, timeout: number, retryAfter: number) {
+  const warnings: string[] = [];
+  const cache = new RedisCache({ url, timeout, retryAfter, onWarning: (line) => warnings.push(line) });
+  return { cache, warnings };
+}
+
 describe('RedisCache when its server goes away', () => {
   test('a run completes by computing while Redis is down, with one warning, and uses Redis again once it is back', async () => {
     const server = await startRedisServer();
-    const warnings: string[] = [];
-    const cache = new RedisCache({
-      url: server.url,
-      timeout: 200,
-      retryAfter: 100,
-      onWarning: (line) => warnings.push(line),
-    });
+    const { cache, warnings } = watchedCache(server.url, 200, 100);
     computed.count = 0;
     const square = func({ cache }, async (x: number) => {
       computed.count++;
@@ -371,13 +372,7 @@ describe('RedisCache when its server goes away', () => {
 
   test('a server that hangs (SIGSTOP): one call waits out the timeout, the next ones do not wait at all', async () => {
     const server = await startRedisServer();
-    const warnings: string[] = [];
-    const cache = new RedisCache({
-      url: server.url,
-      timeout: 500,
-      retryAfter: 60_000,
-      onWarning: (line) => warnings.push(line),
-    });
+    const { cache, warnings } = watchedCache(server.url, 500, 60_000);
     try {
       await cache.setBlob(key(1), Buffer.from('x'), { node: 'n' });
       process.kill(server.pid!, 'SIGSTOP');
@@ -397,13 +392,7 @@ describe('RedisCache when its server goes away', () => {
   test('a server that is not there at start: misses without waiting on it, and management says so with a BACKEND error', async () => {
     const server = await startRedisServer();
     await server.stop();
-    const warnings: string[] = [];
-    const cache = new RedisCache({
-      url: server.url,
-      timeout: 200,
-      retryAfter: 60_000,
-      onWarning: (line) => warnings.push(line),
-    });
+    const { cache, warnings } = watchedCache(server.url, 200, 60_000);
     try {
       expect(await cache.getBlob(key(1))).toBeUndefined();
       await cache.setBlob(key(1), Buffer.from('x'), { node: 'n' });

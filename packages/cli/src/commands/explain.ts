@@ -1,19 +1,13 @@
 /** `memoflow explain`: what a run would do, node by node, and why, without running anything. */
-import { type NodeExplanation, Runner } from '@memoflow/core';
+import type { NodeExplanation } from '@memoflow/core';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
-import { loadPipeline } from '../load.ts';
-import { openBackend } from '../open-backend.ts';
-import { configFrom, printJson, withBackendOptions, withRunOptions } from '../options.ts';
+import { printJson, withBackendOptions, withRunOptions } from '../options.ts';
+import { type PipelineFlags, withPipeline } from '../pipeline-command.ts';
 import { colors, table } from '../terminal.ts';
 import { formatBytes } from '../units.ts';
-import { parseInputs, readInputsFile } from './run.ts';
 
-interface ExplainFlags {
-  input: string[];
-  inputs?: string;
-  output: string[];
-  env?: string[];
+interface ExplainFlags extends PipelineFlags {
   node?: string;
   json?: boolean;
 }
@@ -27,18 +21,9 @@ export function registerExplain(program: Command): void {
       'after',
       '\nExamples:\n  $ memoflow explain pipeline.ts --input path=data.csv\n  $ memoflow explain pipeline.ts --input path=data.csv --node scores --json\n',
     )
-    .action(async (module: string, flags: ExplainFlags) => {
-      const { values: config } = await configFrom({ ...flags }, { env: flags.env });
-      const inputs = { ...readInputsFile(flags.inputs), ...parseInputs(flags.input) };
-      const pipeline = await loadPipeline(module);
-      const backend = await openBackend(config);
-      try {
-        const runner = new Runner({ cache: { backend, env: config.env } });
-        const report = await runner.explain(
-          pipeline,
-          inputs,
-          flags.output.length > 0 ? { outputs: flags.output } : {},
-        );
+    .action((module: string, flags: ExplainFlags) =>
+      withPipeline(module, flags, async ({ runner, pipeline, inputs, outputs }) => {
+        const report = await runner.explain(pipeline, inputs, outputs);
         let nodes = report.nodes;
         if (flags.node !== undefined) {
           nodes = nodes.filter((node) => node.node === flags.node);
@@ -51,10 +36,8 @@ export function registerExplain(program: Command): void {
         }
         if (flags.json) return printJson({ ...report, nodes });
         process.stdout.write(`${table(['node', 'would', 'why'], nodes.map(row))}\n`);
-      } finally {
-        await backend.close();
-      }
-    });
+      }),
+    );
 }
 
 function row(node: NodeExplanation): string[] {

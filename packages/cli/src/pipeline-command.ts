@@ -1,0 +1,87 @@
+/**
+ * What `run` and `explain` share: the configuration with their flags, the inputs (`--inputs`,
+ * then `--input`), the pipeline module, and a Runner on the configured cache, closed afterwards.
+ */
+import { readFileSync } from 'node:fs';
+import { type Pipeline, Runner } from '@memoflow/core';
+import { UsageError } from './errors.ts';
+import { loadPipeline } from './load.ts';
+import { openBackend } from './open-backend.ts';
+import { configFrom } from './options.ts';
+
+/** The flags of `withRunOptions` and `withBackendOptions`, and `--concurrency` where given. */
+export interface PipelineFlags {
+  input: string[];
+  inputs?: string;
+  output: string[];
+  env?: string[];
+  concurrency?: number;
+  cacheDir?: string;
+  redis?: string;
+  prefix?: string;
+  readOnly?: boolean;
+}
+
+export interface PipelineCommand {
+  runner: Runner;
+  pipeline: Pipeline;
+  inputs: Record<string, unknown>;
+  /** `{ outputs }` when `--output` was given, else nothing (the final outputs). */
+  outputs: { outputs?: string[] };
+}
+
+export async function withPipeline(
+  module: string,
+  flags: PipelineFlags,
+  work: (command: PipelineCommand) => Promise<void>,
+): Promise<void> {
+  const { values: config } = await configFrom(
+    { ...flags },
+    { concurrency: flags.concurrency, env: flags.env },
+  );
+  const inputs = { ...readInputsFile(flags.inputs), ...parseInputs(flags.input) };
+  const pipeline = await loadPipeline(module);
+  const backend = await openBackend(config);
+  try {
+    const runner = new Runner({ concurrency: config.concurrency, cache: { backend, env: config.env } });
+    await work({
+      runner,
+      pipeline,
+      inputs,
+      outputs: flags.output.length > 0 ? { outputs: flags.output } : {},
+    });
+  } finally {
+    await backend.close();
+  }
+}
+
+/** `name=value` pairs: the value is JSON when it parses, else the string itself. */
+function parseInputs(pairs: readonly string[]): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0)
+      throw new UsageError(`--input ${JSON.stringify(pair)} is not name=value (e.g. --input threshold=0.5)`);
+    const text = pair.slice(at + 1);
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {}
+    inputs[pair.slice(0, at)] = value;
+  }
+  return inputs;
+}
+
+function readInputsFile(path: string | undefined): Record<string, unknown> {
+  if (path === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--inputs ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`--inputs ${path} must hold a JSON object of input names to values`);
+  }
+  return parsed as Record<string, unknown>;
+}
