@@ -29,10 +29,15 @@ export class Breaker {
 
   /**
    * Runs `operation` unless the breaker is open; `fallback` is the answer when it is, or when the
-   * operation fails because the server is unreachable (`isOutage`). Other errors propagate. While
-   * closed this adds one `then` to the operation: it is on every hit's path.
+   * operation fails because the server is unreachable (`failure` returns undefined). Any other
+   * failure is rejected with what `failure` returns. While closed this adds one `then` to the
+   * operation: it is on every hit's path.
    */
-  run<T>(operation: () => Promise<T>, fallback: T, isOutage: (error: unknown) => boolean): Promise<T> {
+  run<T>(
+    operation: () => Promise<T>,
+    fallback: T,
+    failure: (error: unknown) => Error | undefined,
+  ): Promise<T> {
     if (this.#openedAt >= 0) {
       if (this.#probing || performance.now() - this.#openedAt < this.#options.retryAfterMs) {
         return Promise.resolve(fallback);
@@ -45,9 +50,10 @@ export class Breaker {
         return result;
       },
       (error: unknown) => {
-        if (!isOutage(error)) {
+        const refused = failure(error);
+        if (refused) {
           this.#probing = false;
-          throw error;
+          throw refused;
         }
         this.#trip(error);
         return fallback;

@@ -336,9 +336,9 @@ export class RedisCache implements CacheBackend {
     // Connected (the usual case): the command at once, no other await.
     const attempt = () =>
       this.#client.isReady ? this.#inTime(command()) : this.#ready().then(() => this.#inTime(command()));
-    return this.#breaker.run(attempt, fallback, isOutage).catch((error: unknown) => {
-      throw this.#failure('failed', error);
-    });
+    return this.#breaker.run(attempt, fallback, (error) =>
+      isOutage(error) ? undefined : this.#failure('failed', error),
+    );
   }
 
   /** A command's answer, or a rejection once the timeout passes without one (a server that hangs). */
