@@ -7,9 +7,9 @@
  *   28..60 HMAC-SHA256 tag, when signed
  *   then the node name (UTF-8), then the bytes.
  *
- * The CRC32 catches a value damaged or cut short anywhere between two processes. The tag, with
- * a `signingKey`, covers the entry's key and everything after the tag, so an entry written or
- * altered by anyone without the key (through redis-cli, say) is refused. Decoding reads fixed
+ * The tag, with a `signingKey`, covers the entry's key and everything after the tag, so an entry
+ * written or altered by anyone without the key (through redis-cli, say) is refused on every read.
+ * The CRC32 is checked by `verify()`, which finds a value damaged in any other way. Decoding reads fixed
  * fields and slices; nothing in a stored value is ever executed.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -74,10 +74,12 @@ export const CORRUPT = -1;
 export const REJECTED = -2;
 
 /**
- * The bytes of a value stored under `key` (a view), once checked: its CRC32 always, its tag
- * when `signingKey` is given (then a value without a valid tag is REJECTED, whatever else holds).
+ * The bytes of a value stored under `key` (a view), as a read serves them: the header must be
+ * ours and, when `signingKey` is given, the tag valid (a value without one is REJECTED, whatever
+ * else holds). The CRC32 is left to `checkedPayload`: Redis stores and sends a value whole, so
+ * only a writer can change one, and that is what the tag is for.
  */
-export function checkedPayload(
+export function servedPayload(
   key: string,
   stored: Buffer,
   signingKey: Uint8Array | undefined,
@@ -92,12 +94,39 @@ export function checkedPayload(
     const expected = tagOf(signingKey, key, stored.subarray(0, HEAD_BYTES), tagged);
     if (!timingSafeEqual(expected, stored.subarray(HEAD_BYTES, HEAD_BYTES + TAG_BYTES))) return REJECTED;
   }
-  const payload = stored.subarray(start);
+  return stored.subarray(start);
+}
+
+/** `servedPayload`, and the CRC32 of the bytes too: what `verify()` checks. */
+export function checkedPayload(
+  key: string,
+  stored: Buffer,
+  signingKey: Uint8Array | undefined,
+): Buffer | typeof CORRUPT | typeof REJECTED {
+  const payload = servedPayload(key, stored, signingKey);
+  if (typeof payload === 'number') return payload;
   return zlib.crc32(payload) === stored.readUInt32LE(24) ? payload : CORRUPT;
 }
 
-/** The node name in a stored value's header (of a value `checkedPayload` accepted). */
-export function nodeOf(stored: Buffer): string {
-  const start = HEAD_BYTES + ((stored[4]! & SIGNED) !== 0 ? TAG_BYTES : 0);
-  return stored.toString('utf8', start, start + stored.readUInt16LE(6));
+/**
+ * The node names in stored values' headers (of values `servedPayload` accepted), each decoded
+ * once: a frontier's values name a few nodes, and comparing a name's bytes with the last one
+ * read costs less than decoding them into a new string for every value.
+ */
+export class NodeNames {
+  #bytes = Buffer.alloc(0);
+  #name = '';
+
+  of(stored: Buffer): string {
+    const start = HEAD_BYTES + ((stored[4]! & SIGNED) !== 0 ? TAG_BYTES : 0);
+    const length = stored.readUInt16LE(6);
+    const last = this.#bytes;
+    let same = length === last.length;
+    for (let i = 0; same && i < length; i++) same = stored[start + i] === last[i];
+    if (!same) {
+      this.#bytes = Buffer.from(stored.subarray(start, start + length));
+      this.#name = this.#bytes.toString('utf8');
+    }
+    return this.#name;
+  }
 }

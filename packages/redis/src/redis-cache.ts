@@ -27,7 +27,7 @@ import {
 import { createClient, ErrorReply, RESP_TYPES } from 'redis';
 import { AccessLog } from './_access-log.ts';
 import { Breaker } from './_breaker.ts';
-import { CORRUPT, checkedPayload, encodeEntry, nodeOf } from './_envelope.ts';
+import { CORRUPT, encodeEntry, NodeNames, servedPayload } from './_envelope.ts';
 import { type InfoRecord, listEntries, matchOf } from './_listing.ts';
 import { checkOptions, type RedisCacheOptions } from './_options.ts';
 import { verifyEntries } from './_verify.ts';
@@ -38,7 +38,7 @@ export type { RedisCacheOptions } from './_options.ts';
 export interface RedisCacheInfo extends CacheInfo {
   /** The server's URL, without credentials. */
   location: string;
-  /** Entries refused since this instance was created because their bytes failed their CRC32 (each was a miss and was removed). */
+  /** Entries refused since this instance was created because their bytes were not an entry of this format (each was a miss and was removed). */
   corrupt: number;
   /** Entries refused because their signature was missing or wrong (with `signingKey`): each was a miss and was removed. */
   rejected: number;
@@ -82,6 +82,7 @@ export class RedisCache implements CacheBackend {
   readonly #accesses: AccessLog;
   #corrupt = 0;
   #rejected = 0;
+  readonly #nodeNames = new NodeNames();
 
   constructor(options: RedisCacheOptions = {}) {
     const checked = checkOptions(options);
@@ -305,13 +306,13 @@ export class RedisCache implements CacheBackend {
     return `${this.#prefix}m:${node}`;
   }
 
-  /** A read's bytes, checked: a hit, or a miss for an absent, damaged or (with a signing key) unsigned entry. */
+  /** A read's bytes, checked: a hit, or a miss for an absent entry, bytes not of this format, or (with a signing key) an entry without a valid tag. */
   #served(key: string, stored: Buffer | null, now?: number): Uint8Array | undefined {
     if (stored === null) {
       this.#usage.miss(key);
       return undefined;
     }
-    const payload = checkedPayload(key, stored, this.#signingKey);
+    const payload = servedPayload(key, stored, this.#signingKey);
     if (typeof payload === 'number') {
       if (payload === CORRUPT) this.#corrupt++;
       else this.#rejected++;
@@ -322,7 +323,7 @@ export class RedisCache implements CacheBackend {
         );
       return undefined;
     }
-    this.#usage.hit(this.#usage.of(nodeOf(stored)));
+    this.#usage.hit(this.#usage.of(this.#nodeNames.of(stored)));
     if (!this.#readOnly) this.#accesses.note(key, now);
     return payload;
   }
