@@ -1,6 +1,7 @@
 import { explainMiss } from './_explain.ts';
 import { hash, hashParts } from './_hash.ts';
 import type { MapItem, NodeRun } from './_run-node.ts';
+import { computeItemsRemotely, runsRemotely } from './_run-remote.ts';
 import { warnOnce } from './_store.ts';
 import { quote } from './errors.ts';
 import { decodeEntry, encodeEntry, MISS } from './serializer.ts';
@@ -91,18 +92,13 @@ export async function runPerItem(run: NodeRun): Promise<void> {
     if (explained.changed.length > 0) run.report.changed = explained.changed;
   }
   const started = performance.now();
-  await Promise.all(
-    missing.map((i) =>
-      run.context.limit(async () => {
-        const itemStarted = performance.now();
-        const value = await invokeItem(run, name, items[i], i);
-        values[i] = value;
-        hashes[i] = run.writes
-          ? await storeItem(run, keys[i]!.key, value, performance.now() - itemStarted)
-          : hash(encodeEntry(value, run.memo.serializer, run.name));
-      }),
-    ),
-  );
+  if (missing.length > 0 && runsRemotely(run)) {
+    const computed = await computeItemsRemotely(run, missing, items, keys);
+    missing.forEach((i, j) => {
+      values[i] = computed.values[j];
+      hashes[i] = computed.hashes[j]!;
+    });
+  } else await computeItemsHere(run, missing, items, keys, values, hashes);
   const outputHash = hashParts(['memoflow/map', ...hashes]);
   run.setOutput(values, outputHash);
   Object.assign(run.report, {
@@ -125,6 +121,30 @@ export async function runPerItem(run: NodeRun): Promise<void> {
       await backend.setMeta(meta).catch((error) => warnOnce(backend, error));
     }
   }
+}
+
+/** Computes the missing items in this process, storing each as it completes. */
+function computeItemsHere(
+  run: NodeRun,
+  missing: readonly number[],
+  items: readonly unknown[],
+  keys: readonly { key: string }[],
+  values: unknown[],
+  hashes: string[],
+): Promise<unknown> {
+  const name = run.node.map!;
+  return Promise.all(
+    missing.map((i) =>
+      run.context.limit(async () => {
+        const itemStarted = performance.now();
+        const value = await invokeItem(run, name, items[i], i);
+        values[i] = value;
+        hashes[i] = run.writes
+          ? await storeItem(run, keys[i]!.key, value, performance.now() - itemStarted)
+          : hash(encodeEntry(value, run.memo.serializer, run.name));
+      }),
+    ),
+  );
 }
 
 /** Stores one item's result under its own key; the node's meta is written once, for the whole node. */

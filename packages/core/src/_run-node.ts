@@ -6,6 +6,7 @@ import type { NodeWiring } from './_run-wiring.ts';
 import { storeResult } from './_store.ts';
 import type { CacheBackend, NodeSignature } from './backend.ts';
 import { NodeFailedError } from './errors.ts';
+import type { Executor } from './executor.ts';
 import { memoOf } from './func.ts';
 import { encodeInputs, hashValue, type InputEncoding } from './hash-inputs.ts';
 import type { PipelineNode } from './pipeline.ts';
@@ -25,8 +26,12 @@ export interface RunContext {
   env: readonly string[];
   dependencyDepth: number;
   perItemCaching: boolean;
-  /** Bounds how many computations run at once. */
+  /** Bounds how many computations run at once (here: an executor's workers bound their own). */
   limit: LimitFunction;
+  /** Where misses of nodes using `backend` are computed; undefined: here. */
+  executor: Executor | undefined;
+  /** Aborts when the run stops (failed or aborted): tasks not started yet are withdrawn. */
+  cancel: AbortSignal;
 }
 
 /** A node's signature for this run, before it is known whether it hits. */
@@ -163,6 +168,11 @@ export class NodeRun {
     return { key, inputs: encoding };
   }
 
+  /** The code and env hashes of the node's keys (what a worker's must equal). */
+  codeAndEnv(): { codeHash: string; envHash: string } {
+    return { codeHash: this.prepared.analysis.codeHash, envHash: this.environment().envHash };
+  }
+
   private cachedEnvironment: { envHash: string; envParts: Record<string, string> } | undefined;
   private cachedDepsHashes: string[] | undefined;
   private cachedDepsHash: string | undefined;
@@ -266,11 +276,7 @@ export class NodeRun {
 
   /** Computes the node (bounded by the run's limit), stores the result, and explains the miss. */
   async compute(signature: NodeSignatureParts | undefined): Promise<void> {
-    if (signature) {
-      const explained = await this.missReason(signature);
-      Object.assign(this.report, { key: signature.key, reason: explained.reason });
-      if (explained.changed.length > 0) this.report.changed = explained.changed;
-    }
+    if (signature) await this.noteMiss(signature);
     const started = performance.now();
     const value = await this.context.limit(() => this.invoke(this.args()));
     const computeMs = performance.now() - started;
@@ -278,6 +284,13 @@ export class NodeRun {
     this.report.computeMs = computeMs;
     this.setOutput(value, undefined);
     if (signature && this.writes) await this.store(signature, value, computeMs);
+  }
+
+  /** Reports the key of a miss, and why it missed. */
+  async noteMiss(signature: NodeSignatureParts): Promise<void> {
+    const explained = await this.missReason(signature);
+    Object.assign(this.report, { key: signature.key, reason: explained.reason });
+    if (explained.changed.length > 0) this.report.changed = explained.changed;
   }
 
   /** Why the node misses under `signature`: compared with the last signature its backend recorded. */

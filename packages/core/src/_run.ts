@@ -1,6 +1,7 @@
 import { createProgress, type Progress } from './_progress.ts';
 import { computeItems, itemsOf, runPerItem } from './_run-map.ts';
 import { NodeRun, type RunContext } from './_run-node.ts';
+import { computeRemotely, runsRemotely } from './_run-remote.ts';
 import { wiringOf } from './_run-wiring.ts';
 import { ConfigError, MissingInputError, NodeFailedError } from './errors.ts';
 import type { Pipeline, PipelineNode } from './pipeline.ts';
@@ -9,6 +10,8 @@ import { RunReport } from './report.ts';
 /** What one `runner.run()` call needs beyond the pipeline and its inputs. */
 export interface RunSettings {
   context: RunContext;
+  /** Aborted by the run when it stops: the context's `cancel` signal. */
+  stop: AbortController;
   outputs: readonly string[] | undefined;
   signal: AbortSignal | undefined;
   verbose: boolean;
@@ -119,6 +122,7 @@ export class Run {
     if (run.perItem) return runPerItem(run);
     if (run.backend && (await run.lookup(run.key()))) return;
     const signature = run.backend ? run.signature() : undefined;
+    if (signature && runsRemotely(run)) return computeRemotely(run, signature);
     if (run.node.map === undefined) return run.compute(signature);
     // A mapped node cached whole (perItemCaching off) or not at all.
     const started = performance.now();
@@ -149,10 +153,12 @@ export class Run {
     this.progress.finished(run.name, 'failed');
     this.failure ??= failure;
     this.stopped = true;
+    this.settings.stop.abort(failure);
   }
 
   private abort(reason: unknown): void {
     this.stopped = true;
+    this.settings.stop.abort(reason);
     // Nodes already running finish in the background and are stored; nothing new starts.
     this.settle.reject(reason);
   }

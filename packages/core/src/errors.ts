@@ -8,7 +8,8 @@ export type MemoflowErrorCode =
   | 'SERIALIZATION'
   | 'BACKEND'
   | 'CONFIG'
-  | 'CAPTURED_VARIABLE';
+  | 'CAPTURED_VARIABLE'
+  | 'SIGNATURE_MISMATCH';
 
 /** Base class of every memoflow error. */
 export class MemoflowError extends Error {
@@ -91,6 +92,22 @@ export class NodeFailedError extends MemoflowError {
     options?: ErrorOptions,
   ) {
     super('NODE_FAILED', message, options);
+  }
+}
+
+/**
+ * A worker refused a node because the signature it derives differs from the run's: its code (or
+ * its environment) is not the coordinator's. The result would not be the one the key promises,
+ * so the node is not computed.
+ */
+export class SignatureMismatchError extends MemoflowError {
+  constructor(
+    readonly node: string,
+    /** What differs between the worker and the run: `code`, `env`, `inputs`. */
+    readonly differs: readonly string[],
+    message: string,
+  ) {
+    super('SIGNATURE_MISMATCH', message);
   }
 }
 

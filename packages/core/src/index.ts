@@ -31,11 +31,22 @@ export {
   MissingInputError,
   NodeFailedError,
   SerializationError,
+  SignatureMismatchError,
   UnhashableInputError,
 } from './errors.ts';
+export {
+  type ErrorJSON,
+  type Executor,
+  errorFromJSON,
+  errorToJSON,
+  type NodeTask,
+  type TaskResult,
+  type UpstreamRef,
+} from './executor.ts';
 export { type CacheMode, type FuncOptions, func, type Memoized } from './func.ts';
 export { HASH_PROTOCOL, hashValue } from './hash-inputs.ts';
 export { MemoryCache, type MemoryCacheOptions } from './memory-cache.ts';
+export { type PerformOptions, performTask } from './perform-task.ts';
 export { Pipeline, type PipelineNode } from './pipeline.ts';
 export {
   type MissReason,

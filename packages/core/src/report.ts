@@ -35,6 +35,8 @@ export interface NodeReport {
   items?: { total: number; hits: number; misses: number };
   /** The error of a failed node. */
   error?: { name: string; message: string };
+  /** Where a miss was computed, when an executor ran it elsewhere (e.g. `host:pid`). */
+  worker?: string;
 }
 
 /** A run report as plain data (what `toJSON()` returns). */

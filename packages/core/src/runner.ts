@@ -6,6 +6,7 @@ import { Run, type RunResult } from './_run.ts';
 import type { RunContext } from './_run-node.ts';
 import type { CacheBackend } from './backend.ts';
 import { ConfigError, quote } from './errors.ts';
+import type { Executor } from './executor.ts';
 import type { Pipeline } from './pipeline.ts';
 
 export type { ExplainOptions, ExplainReport, ExplainStatus, NodeExplanation } from './_dry-run.ts';
@@ -35,6 +36,13 @@ export interface RunnerCacheOptions {
 export interface RunnerOptions {
   /** Where nodes run. @default 'local' */
   mode?: 'local';
+  /**
+   * Computes misses elsewhere, e.g. `new BullMQExecutor({ connection, queue })` from
+   * `@memoflow/bullmq`: the Runner still schedules, looks every node up and does the fan-in, and
+   * hands the executor each miss of a node that uses `cache.backend`, which must be a cache the
+   * workers share (a RedisCache). `concurrency` then bounds only nodes computed here. @default none: every node runs in this process
+   */
+  executor?: Executor;
   /** How many node computations run at once. @default os.availableParallelism() */
   concurrency?: number;
   cache?: RunnerCacheOptions;
@@ -78,6 +86,11 @@ export class Runner {
         `Runner option \`cache.dependencyDepth\` is ${quote(dependencyDepth)}: give a whole number ≥ 0.`,
       );
     }
+    if (options.executor !== undefined && (cache.enabled === false || cache.backend === undefined)) {
+      throw new ConfigError(
+        `Runner option \`executor\` (${options.executor.name}) needs \`cache.backend\`: a cache its workers share, where results meet, e.g. new RedisCache({ url }).`,
+      );
+    }
     this.concurrency = concurrency;
     this.cache = {
       enabled: cache.enabled ?? true,
@@ -102,8 +115,10 @@ export class Runner {
     options: RunOptions = {},
   ): Promise<RunResult> {
     try {
+      const stop = new AbortController();
       const run = new Run(pipeline, {
-        context: this.context(inputs),
+        context: this.context(inputs, stop.signal),
+        stop,
         outputs: options.outputs,
         signal: options.signal,
         verbose: this.cache.verbose,
@@ -138,7 +153,7 @@ export class Runner {
   }
 
   /** What every node of one run shares: the same for a run and its dry run, so their keys agree. */
-  private context(inputs: Record<string, unknown>): RunContext {
+  private context(inputs: Record<string, unknown>, cancel = new AbortController().signal): RunContext {
     const { cache } = this;
     return {
       inputs,
@@ -148,6 +163,8 @@ export class Runner {
       dependencyDepth: cache.dependencyDepth,
       perItemCaching: cache.perItemCaching,
       limit: pLimit(this.concurrency),
+      executor: this.options.executor,
+      cancel,
     };
   }
 }

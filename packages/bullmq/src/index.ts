@@ -1,0 +1,2 @@
+export { BullMQExecutor, type BullMQExecutorOptions } from './executor.ts';
+export { type MemoflowWorker, startWorker, type WorkerEvent, type WorkerOptions } from './worker.ts';

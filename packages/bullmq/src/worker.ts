@@ -1,0 +1,108 @@
+/**
+ * A memoflow worker: takes jobs from the queue, performs each task against its own copy of the
+ * pipeline (refusing one whose key its code does not derive), writes the result to the shared
+ * cache and completes the job with the output hash only.
+ */
+import { hostname } from 'node:os';
+import {
+  type CacheBackend,
+  ConfigError,
+  errorToJSON,
+  type NodeTask,
+  type Pipeline,
+  performTask,
+  type TaskResult,
+} from '@memoflow/core';
+import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DEFAULT_QUEUE, wholeNumber } from './_protocol.ts';
+
+export interface WorkerOptions {
+  /** The pipeline the coordinators run: the same module, deployed with the same code. */
+  pipeline: Pipeline;
+  /** The cache the coordinators read (a RedisCache on a server every worker reaches). */
+  cache: CacheBackend;
+  /** The Redis that holds the queue, as BullMQExecutor's `connection`. */
+  connection: ConnectionOptions;
+  /** The queue's name. @default 'memoflow' */
+  queue?: string;
+  /** BullMQ's key prefix in Redis. @default 'bull' */
+  prefix?: string;
+  /**
+   * Jobs this worker runs at once. Nodes that compute in JavaScript block the process while
+   * they run: for CPU-bound nodes run one worker process per core instead. @default 1
+   */
+  concurrency?: number;
+  /**
+   * How long a job stays this worker's without a sign of life (ms). A worker that dies (or whose
+   * process is blocked longer than this by one node) loses its job, which another worker runs
+   * again: keep it above the longest synchronous stretch of any node. @default 60000
+   */
+  lockDuration?: number;
+  /** Hears each job as it starts, completes or fails (for logs). */
+  onEvent?: (event: WorkerEvent) => void;
+}
+
+export interface WorkerEvent {
+  type: 'started' | 'completed' | 'failed';
+  node: string;
+  /** The task's key (the job id). */
+  key: string;
+  /** For a task of one item of a mapped node: its position. */
+  item?: number;
+  result?: TaskResult;
+  error?: Error;
+}
+
+export interface MemoflowWorker {
+  /** The BullMQ worker, for its events and options. */
+  readonly worker: Worker;
+  /** Finishes the jobs in hand, then stops taking new ones and closes the connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a worker on the queue; resolves once it is connected.
+ *
+ * @example
+ * const worker = await startWorker({ pipeline, cache: new RedisCache({ url }), connection: { url } });
+ * process.on('SIGTERM', () => void worker.close());
+ */
+export async function startWorker(options: WorkerOptions): Promise<MemoflowWorker> {
+  const { pipeline, cache, onEvent } = options;
+  if (pipeline === undefined || cache === undefined || options.connection === undefined) {
+    throw new ConfigError(
+      'startWorker needs `pipeline`, `cache` (the cache the coordinators read) and `connection` (the queue\'s Redis).',
+    );
+  }
+  const concurrency = wholeNumber('startWorker', options.concurrency, 1, 'concurrency');
+  const lockDuration = wholeNumber('startWorker', options.lockDuration, 60_000, 'lockDuration');
+  const name = `${hostname()}:${process.pid}`;
+  const processor = async (job: Job<NodeTask>): Promise<TaskResult> => {
+    const task = job.data;
+    const event = { node: task?.node, key: task?.key, item: task?.item?.index };
+    onEvent?.({ type: 'started', ...event });
+    try {
+      const result = await performTask(pipeline, task, { backend: cache, worker: name });
+      onEvent?.({ type: 'completed', ...event, result });
+      return result;
+    } catch (error) {
+      onEvent?.({ type: 'failed', ...event, error: error as Error });
+      // A node's failure is the run's answer: never retried, here or on another worker.
+      throw new UnrecoverableError(JSON.stringify(errorToJSON(error)));
+    }
+  };
+  const worker = new Worker<NodeTask, TaskResult>(options.queue ?? DEFAULT_QUEUE, processor, {
+    connection: options.connection,
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    concurrency,
+    lockDuration,
+    stalledInterval: Math.min(lockDuration, 30_000),
+    maxStalledCount: 2,
+  });
+  worker.on('error', () => {});
+  await worker.waitUntilReady();
+  return {
+    worker,
+    close: () => worker.close(),
+  };
+}

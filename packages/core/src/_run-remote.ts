@@ -1,0 +1,170 @@
+/**
+ * The coordinator's side of a run on an executor: turning a miss into a task (its upstream values
+ * by cache key), handing it over, and reading the result back from the cache the worker wrote.
+ */
+import { hash } from './_hash.ts';
+import type { NodeRun, NodeSignatureParts } from './_run-node.ts';
+import type { NodeTask, TaskResult, UpstreamRef } from './executor.ts';
+import { decodeEntry, encodeEntry, MISS, v8Serializer } from './serializer.ts';
+
+/** Values read back from the cache per `getMany`. */
+const READ_BATCH = 1_000;
+
+/**
+ * Whether a node's misses go to the run's executor: it must read and write the run's own cache,
+ * which is where workers put results. A node with a cache of its own (or none), or one that may
+ * not write, is computed here.
+ */
+export function runsRemotely(run: NodeRun): boolean {
+  const { executor, backend } = run.context;
+  return executor !== undefined && backend !== undefined && run.backend === backend && run.writes;
+}
+
+/** Computes a miss of a whole node on the executor, then reads its value from the cache. */
+export async function computeRemotely(run: NodeRun, signature: NodeSignatureParts): Promise<void> {
+  await run.noteMiss(signature);
+  const task = { ...(await taskBase(run, signature, false)), key: signature.key };
+  const [pending] = run.context.executor!.execute([task], { signal: run.context.cancel });
+  const result = await pending!.catch((error: unknown) => {
+    throw run.failure(error);
+  });
+  const [value] = await readResults(run, [signature.key]);
+  run.setOutput(value!.value, value!.outputHash);
+  Object.assign(run.report, {
+    status: 'miss',
+    computeMs: result.computeMs,
+    bytesWritten: result.bytes,
+  });
+  if (result.worker) run.report.worker = result.worker;
+}
+
+/**
+ * Computes the missing items of a node mapped over an array (cached item by item) on the
+ * executor, all handed over at once (the executor batches them), then reads their values back.
+ */
+export async function computeItemsRemotely(
+  run: NodeRun,
+  missing: readonly number[],
+  items: readonly unknown[],
+  keys: readonly { key: string }[],
+): Promise<{ values: unknown[]; hashes: string[] }> {
+  const name = run.node.map!;
+  const base = await taskBase(run, run.codeAndEnv(), true);
+  const tasks: NodeTask[] = missing.map((i) => ({
+    ...base,
+    key: keys[i]!.key,
+    item: { index: i, value: encodeForTask(run, items[i], `item ${i} of \`${name}\``) },
+  }));
+  const pending = run.context.executor!.execute(tasks, { signal: run.context.cancel });
+  const results: TaskResult[] = await Promise.all(
+    pending.map((result, j) =>
+      result.catch((error: unknown) => {
+        throw run.failure(error, ` on item ${missing[j]} of \`${name}\``);
+      }),
+    ),
+  );
+  for (const result of results) run.report.bytesWritten += result.bytes;
+  const read = await readResults(
+    run,
+    missing.map((i) => keys[i]!.key),
+  );
+  return { values: read.map((entry) => entry.value), hashes: read.map((entry) => entry.outputHash) };
+}
+
+/** What every task of a node shares: its inputs, its upstream values by reference, the settings. */
+async function taskBase(
+  run: NodeRun,
+  signature: { codeHash: string; envHash: string },
+  perItem: boolean,
+): Promise<Omit<NodeTask, 'key'>> {
+  const { context, node } = run;
+  const external: Record<string, unknown> = {};
+  const upstream: Record<string, UpstreamRef> = {};
+  for (const input of node.inputs) {
+    if (perItem && input === node.map) continue;
+    const producer = run.producerOf(input);
+    if (producer) upstream[input] = await refOf(producer);
+    else external[input] = context.inputs[input];
+  }
+  return {
+    v: 1,
+    node: run.name,
+    codeHash: signature.codeHash,
+    envHash: signature.envHash,
+    inputs: encodeForTask(run, external, 'its inputs'),
+    upstream,
+    settings: {
+      env: [...context.env],
+      ...(context.envHash === undefined ? {} : { envHash: context.envHash }),
+      dependencyDepth: context.dependencyDepth,
+      perItemCaching: context.perItemCaching,
+    },
+  };
+}
+
+const refs = new WeakMap<NodeRun, Promise<UpstreamRef>>();
+
+/**
+ * Where a finished node's value is for a worker: under its own key when the run's cache holds it
+ * whole, else (a node cached item by item, or not in the run's cache) stored there under its
+ * content hash first, once.
+ */
+function refOf(run: NodeRun): Promise<UpstreamRef> {
+  let ref = refs.get(run);
+  if (!ref) {
+    ref = upload(run);
+    refs.set(run, ref);
+  }
+  return ref;
+}
+
+async function upload(run: NodeRun): Promise<UpstreamRef> {
+  const backend = run.context.backend!;
+  const outputHash = run.outputHashOf();
+  const { key, status } = run.report;
+  const storedWhole =
+    !run.perItem && run.backend === backend && key !== undefined && (status === 'hit' || run.writes);
+  if (storedWhole) return { key, outputHash };
+  const bytes = encodeEntry(run.outputValue(), run.memo.serializer, run.name);
+  const contentKey = hash(bytes);
+  await backend.setBlob(contentKey, bytes, { node: run.name });
+  return { key: contentKey, outputHash };
+}
+
+/** Base64 of `value`'s stored form; a value that cannot travel fails the node, saying which. */
+function encodeForTask(run: NodeRun, value: unknown, what: string): string {
+  try {
+    return Buffer.from(encodeEntry(value, v8Serializer, run.name)).toString('base64');
+  } catch (error) {
+    throw run.failure(
+      new TypeError(
+        `${what} cannot be sent to a worker: ${(error as Error).message} Pass values that structured clone keeps (plain data, typed arrays, Maps, Dates).`,
+      ),
+    );
+  }
+}
+
+/** The values workers stored under `keys`, read in batches, with the content hash of each. */
+async function readResults(
+  run: NodeRun,
+  keys: readonly string[],
+): Promise<{ value: unknown; outputHash: string }[]> {
+  const backend = run.context.backend!;
+  const read: { value: unknown; outputHash: string }[] = [];
+  for (let start = 0; start < keys.length; start += READ_BATCH) {
+    const batch = keys.slice(start, start + READ_BATCH);
+    const found = await backend.getMany(batch);
+    found.forEach((bytes, i) => {
+      const value = bytes ? decodeEntry(bytes, run.memo.serializer) : MISS;
+      if (value === MISS) {
+        throw run.failure(
+          new Error(
+            `a worker computed it, but its value (key ${batch[i]}) is not in the run's cache ${backend.name}: workers must write to the cache the run reads.`,
+          ),
+        );
+      }
+      read.push({ value, outputHash: hash(bytes!) });
+    });
+  }
+  return read;
+}
