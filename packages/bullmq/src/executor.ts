@@ -3,13 +3,7 @@
  * fan-in (BullMQ flows are trees; a pipeline is a DAG); this only enqueues the misses it is
  * handed, one job per task, and settles each when its job completes or fails.
  */
-import {
-  BackendError,
-  ConfigError,
-  type Executor,
-  type NodeTask,
-  type TaskResult,
-} from '@memoflow/core';
+import { BackendError, ConfigError, type Executor, type NodeTask, type TaskResult } from '@memoflow/core';
 import { type ConnectionOptions, Queue, QueueEvents } from 'bullmq';
 import { DEFAULT_QUEUE, EVENTS_MAX_LEN, failureOf, resultOf, wholeNumber } from './_protocol.ts';
 
@@ -167,7 +161,8 @@ export class BullMQExecutor implements Executor {
 
   #resubmit(jobId: string): void {
     const waiter = this.#waiting.get(jobId)?.[0];
-    if (waiter && !this.#closed) void this.#queue.add(waiter.task.node, waiter.task, jobOf(waiter.task).opts).catch(() => {});
+    if (waiter && !this.#closed)
+      void this.#queue.add(waiter.task.node, waiter.task, jobOf(waiter.task).opts).catch(() => {});
   }
 
   /** Enqueues again the jobs waited on for a while that are no longer in the queue. */
@@ -189,7 +184,9 @@ export class BullMQExecutor implements Executor {
 
   #failure(what: string, cause: unknown): BackendError {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    return new BackendError('bullmq', `The BullMQ queue \`${this.#queue.name}\` ${what}: ${reason}`, { cause });
+    return new BackendError('bullmq', `The BullMQ queue \`${this.#queue.name}\` ${what}: ${reason}`, {
+      cause,
+    });
   }
 }
 

@@ -71,7 +71,7 @@ export async function startWorker(options: WorkerOptions): Promise<MemoflowWorke
   const { pipeline, cache, onEvent } = options;
   if (pipeline === undefined || cache === undefined || options.connection === undefined) {
     throw new ConfigError(
-      'startWorker needs `pipeline`, `cache` (the cache the coordinators read) and `connection` (the queue\'s Redis).',
+      "startWorker needs `pipeline`, `cache` (the cache the coordinators read) and `connection` (the queue's Redis).",
     );
   }
   const concurrency = wholeNumber('startWorker', options.concurrency, 1, 'concurrency');

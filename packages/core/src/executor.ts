@@ -84,7 +84,8 @@ export function errorToJSON(error: unknown, detail?: string): ErrorJSON {
       ? { name: cause.name, message: cause.message, stack: cause.stack }
       : { name: 'Error', message: String(cause) };
   if (cause instanceof MemoflowError) json.code = cause.code;
-  if (cause instanceof SignatureMismatchError) Object.assign(json, { node: cause.node, differs: [...cause.differs] });
+  if (cause instanceof SignatureMismatchError)
+    Object.assign(json, { node: cause.node, differs: [...cause.differs] });
   if (detail) json.detail = detail;
   return json;
 }
