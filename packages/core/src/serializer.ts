@@ -3,6 +3,7 @@
  * and back, and refuses at store time a value that would not read back the same.
  */
 import v8 from 'node:v8';
+import { packArrays } from './_serializer-pack.ts';
 import { findRoundTripFailure, type RoundTripFailure } from './_serializer-round-trip.ts';
 import { ConfigError, quote, SerializationError } from './errors.ts';
 
@@ -21,6 +22,7 @@ export interface Serializer {
  * `assertRoundTrips` for what does not. The format follows V8, so the name carries the Node
  * major version (which pins the V8 version); an entry written by another Node major is a miss.
  * Typed arrays and Buffers read back own their memory: they never share it with the stored bytes.
+ * Arrays read back are packed, so that a value read back writes the same bytes as when fresh.
  */
 export const v8Serializer: Serializer = {
   name: `v8@node${process.versions.node.split('.')[0]}`,
@@ -28,7 +30,7 @@ export const v8Serializer: Serializer = {
   deserialize: (bytes) => {
     const deserializer = new OwnMemoryDeserializer(bytes);
     deserializer.readHeader();
-    return deserializer.readValue();
+    return packArrays(deserializer.readValue());
   },
 };
 

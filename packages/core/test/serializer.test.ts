@@ -244,6 +244,38 @@ describe('what v8 would not read back the same: assertRoundTrips throws, naming 
 });
 
 describe('encodeEntry / decodeEntry', () => {
+  test('a value read back writes the same bytes as when fresh: arrays come back packed, shared ones still shared', () => {
+    const shared = [1, 2, 3];
+    const value = {
+      numbers: Array.from({ length: 100 }, (_, i) => i),
+      filtered: [5, 6, 7, 8].filter((n) => n > 5),
+      doubles: [1.5, 2, 3],
+      nested: [[1], [2, [3, 'x']]],
+      map: new Map([['a', [1, 2]]]),
+      set: new Set([[3, 4]]),
+      shared,
+      again: shared,
+      holes: [1, , 3], // biome-ignore lint/suspicious/noSparseArray: real holes stay sparse
+    };
+    const fresh = encodeEntry(value, v8Serializer, 'n');
+    const decoded = decodeEntry(fresh, v8Serializer) as typeof value;
+    expect(Buffer.from(encodeEntry(decoded, v8Serializer, 'n'))).toEqual(Buffer.from(fresh));
+    // A value computed from one read back (what a node downstream of a hit does) too.
+    const derived = (numbers: number[]) =>
+      encodeEntry(
+        numbers.filter((n) => n % 2 === 0),
+        v8Serializer,
+        'n',
+      );
+    expect(Buffer.from(derived(decoded.numbers))).toEqual(Buffer.from(derived(value.numbers)));
+    expect(decoded.again).toBe(decoded.shared);
+    expect(1 in decoded.holes).toBe(false);
+    const cyclic: unknown[] = [1];
+    cyclic.push(cyclic);
+    const back = decodeEntry(encodeEntry(cyclic, v8Serializer, 'n'), v8Serializer) as unknown[];
+    expect(back[1]).toBe(back);
+  });
+
   test('the envelope names the serializer: magic, name length, name, zero padding to 8 bytes, payload', () => {
     const bytes = encodeEntry({ a: 1 }, v8Serializer, 'n');
     const name = Buffer.from(v8Serializer.name);

@@ -1,0 +1,191 @@
+/**
+ * The Runner's executor seam, with an executor that performs tasks in this process through the
+ * same `performTask` a BullMQ worker calls: which nodes become tasks, what a task carries (plain
+ * JSON, values by reference), and what a worker refuses.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  type CacheBackend,
+  ConfigError,
+  type Executor,
+  errorFromJSON,
+  errorToJSON,
+  func,
+  MemoryCache,
+  NodeFailedError,
+  type NodeTask,
+  Pipeline,
+  performTask,
+  Runner,
+  SignatureMismatchError,
+} from '../src/index.ts';
+import { basic, count, forgetRuns, ran } from './support/counted-nodes.ts';
+
+afterEach(forgetRuns);
+
+/** Performs every task here, as a worker would, keeping the tasks as the JSON a queue carries. */
+class InProcessExecutor implements Executor {
+  readonly name = 'in-process';
+  readonly tasks: NodeTask[] = [];
+  constructor(
+    private readonly pipeline: Pipeline,
+    private readonly backend: CacheBackend,
+  ) {}
+
+  execute(tasks: readonly NodeTask[]) {
+    return tasks.map(async (sent) => {
+      const task = JSON.parse(JSON.stringify(sent)) as NodeTask;
+      this.tasks.push(task);
+      try {
+        return await performTask(this.pipeline, task, { backend: this.backend, worker: 'here:1' });
+      } catch (error) {
+        throw errorFromJSON(errorToJSON(error));
+      }
+    });
+  }
+}
+
+function distributed(pipeline: Pipeline, options: { perItemCaching?: boolean } = {}) {
+  const backend = new MemoryCache();
+  const executor = new InProcessExecutor(pipeline, backend);
+  const runner = new Runner({ executor, cache: { backend, ...options } });
+  return { backend, executor, runner };
+}
+
+const doubled = func({ output: 'doubled', map: 'clean' }, (clean: number) => {
+  ran('doubled');
+  return clean * 2;
+});
+const uncached = func({ output: 'uncached', cache: false }, (doubled: number[]) => {
+  ran('uncached');
+  return doubled.length;
+});
+const summary = func({ output: 'summary' }, (doubled: number[], uncached: number) => {
+  ran('summary');
+  return { sum: doubled.reduce((a, b) => a + b, 0), count: uncached };
+});
+const mapped = new Pipeline([basic, doubled, uncached, summary]);
+
+describe('a Runner with an executor', () => {
+  test('every miss becomes a task; outputs and keys are those of a local run', async () => {
+    const local = await new Runner({ cache: { backend: new MemoryCache() } }).run(basic, {
+      size: 5,
+      threshold: 2,
+    });
+    const { executor, runner } = distributed(basic);
+    const remote = await runner.run(basic, { size: 5, threshold: 2 });
+    expect(remote.outputs).toEqual(local.outputs);
+    expect(remote.report.nodes.map((node) => node.key)).toEqual(local.report.nodes.map((node) => node.key));
+    expect(executor.tasks.map((task) => task.node)).toEqual(['rows', 'unrelated', 'clean', 'total']);
+    expect(remote.report.nodes.every((node) => node.worker === 'here:1')).toBe(true);
+    // Upstream values travel by reference: `clean`'s task names where `rows` is, not its value.
+    const cleanTask = executor.tasks.find((task) => task.node === 'clean')!;
+    expect(cleanTask.upstream).toEqual({
+      rows: { key: remote.report.nodes[0]!.key, outputHash: expect.any(String) },
+    });
+
+    const again = await runner.run(basic, { size: 5, threshold: 2 });
+    expect(again.report.nodes.map((node) => node.status)).toEqual(['hit', 'hit', 'hit', 'hit']);
+    expect(executor.tasks).toHaveLength(4);
+  });
+
+  test('a mapped node is one task per missing item; a node with its own cache runs here, and its value reaches the workers by content', async () => {
+    const { executor, runner } = distributed(mapped);
+    const first = await runner.run(mapped, { size: 4, threshold: 1 });
+    expect(first.outputs).toEqual({ total: 6, unrelated: 8, summary: { sum: 12, count: 3 } });
+    expect(executor.tasks.filter((task) => task.node === 'doubled').map((task) => task.item?.index)).toEqual([
+      0, 1, 2,
+    ]);
+    expect(executor.tasks.some((task) => task.node === 'uncached')).toBe(false);
+    const summaryTask = executor.tasks.find((task) => task.node === 'summary')!;
+    expect(Object.keys(summaryTask.upstream).sort()).toEqual(['doubled', 'uncached']);
+
+    executor.tasks.length = 0;
+    forgetRuns();
+    const grown = await runner.run(mapped, { size: 5, threshold: 1 });
+    expect(grown.outputs.summary).toEqual({ sum: 20, count: 4 });
+    // One more item: one item task; the items already stored are hits.
+    expect(executor.tasks.filter((task) => task.node === 'doubled')).toHaveLength(1);
+    expect(count('doubled')).toBe(1);
+  });
+
+  test('a mapped node cached whole (perItemCaching: false) is one task', async () => {
+    const { executor, runner } = distributed(mapped, { perItemCaching: false });
+    const { outputs } = await runner.run(mapped, { size: 4, threshold: 1 });
+    expect(outputs.summary).toEqual({ sum: 12, count: 3 });
+    expect(executor.tasks.filter((task) => task.node === 'doubled')).toEqual([
+      expect.not.objectContaining({ item: expect.anything() }),
+    ]);
+  });
+
+  test('an executor without a shared cache is a CONFIG error', () => {
+    const executor = new InProcessExecutor(basic, new MemoryCache());
+    expect(() => new Runner({ executor })).toThrow(ConfigError);
+    expect(() => new Runner({ executor, cache: { enabled: false, backend: new MemoryCache() } })).toThrow(
+      /needs `cache.backend`: a cache its workers share/,
+    );
+  });
+
+  test("a node's error comes back as the run's NodeFailedError, its cause rebuilt with name, message and stack", async () => {
+    const broken = func({ output: 'broken' }, (total: number) => {
+      if (total > 0) throw new RangeError(`total ${total} is too big`);
+      return total;
+    });
+    const pipeline = new Pipeline([basic, broken]);
+    const { runner } = distributed(pipeline);
+    const error = (await runner
+      .run(pipeline, { size: 3, threshold: 0 })
+      .catch((e: unknown) => e)) as NodeFailedError;
+    expect(error).toBeInstanceOf(NodeFailedError);
+    expect(error.message).toBe('Node `broken` failed: total 3 is too big');
+    expect(error.cause).toMatchObject({ name: 'RangeError', message: 'total 3 is too big' });
+    expect((error.cause as Error).stack).toContain('runner.executor.test.ts');
+  });
+});
+
+describe('performTask', () => {
+  async function oneTask() {
+    const { executor, runner, backend } = distributed(basic);
+    await runner.run(basic, { size: 5, threshold: 2 }, { outputs: ['rows'] });
+    const task = executor.tasks[0]!;
+    await backend.clear();
+    return { task, backend };
+  }
+
+  test('refuses a task whose code hash is not its own, naming what differs', async () => {
+    const { task, backend } = await oneTask();
+    const error = await performTask(
+      basic,
+      { ...task, key: 'f'.repeat(64), codeHash: 'e'.repeat(64) },
+      { backend },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SignatureMismatchError);
+    expect(error).toMatchObject({ code: 'SIGNATURE_MISMATCH', node: 'rows', differs: ['code'] });
+    expect(await backend.has('f'.repeat(64))).toBe(false);
+  });
+
+  test('a key that the same code and env do not derive is refused as an inputs mismatch', async () => {
+    const { task, backend } = await oneTask();
+    const error = await performTask(basic, { ...task, key: 'f'.repeat(64) }, { backend }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ differs: ['inputs'] });
+  });
+
+  test('a task delivered twice computes once: the second finds the result stored', async () => {
+    const { task, backend } = await oneTask();
+    forgetRuns();
+    const first = await performTask(basic, task, { backend });
+    const second = await performTask(basic, task, { backend });
+    expect(count('rows')).toBe(1);
+    expect(second).toMatchObject({ outputHash: first.outputHash, bytes: first.bytes, computeMs: 0 });
+  });
+
+  test('a task of another format, or for a node the pipeline lacks, is refused with what to do', async () => {
+    const { task, backend } = await oneTask();
+    await expect(performTask(basic, { ...task, v: 2 } as unknown as NodeTask, { backend })).rejects.toThrow(
+      /format 2 reached a worker that reads format 1: run the same memoflow version/,
+    );
+    await expect(performTask(basic, { ...task, node: 'nope' }, { backend })).rejects.toThrow(ConfigError);
+  });
+});
