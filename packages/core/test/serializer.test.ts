@@ -255,7 +255,8 @@ describe('encodeEntry / decodeEntry', () => {
       set: new Set([[3, 4]]),
       shared,
       again: shared,
-      holes: [1, , 3], // biome-ignore lint/suspicious/noSparseArray: real holes stay sparse
+      // Real holes stay sparse.
+      holes: Object.assign(new Array(3), { 0: 1, 2: 3 }) as number[],
     };
     const fresh = encodeEntry(value, v8Serializer, 'n');
     const decoded = decodeEntry(fresh, v8Serializer) as typeof value;
