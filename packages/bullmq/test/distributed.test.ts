@@ -143,7 +143,7 @@ describeWithRedis('distributed runs on BullMQ', (url) => {
     expect(failed.cause).toBeInstanceOf(SignatureMismatchError);
     expect(failed.cause).toMatchObject({ code: 'SIGNATURE_MISMATCH', node: 'scaled', differs: ['code'] });
     expect(failed.message).toMatch(
-      /Node `scaled` was refused by worker .*: its code .* differ from the run's.*Deploy/,
+      /^Node `scaled` failed: refused by worker [^:]+:\d+: its code \(the run's \w+…, this worker's \w+…\) differs from the run's.*Deploy the run's pipeline module/,
     );
     // The nodes whose code is the same ran on that worker; the changed one stored nothing.
     expect(worker!.events.filter((event) => event.type === 'completed')).toHaveLength(7);

@@ -112,7 +112,7 @@ async function prepare(pipeline: Pipeline, task: NodeTask, backend: CacheBackend
       throw new SignatureMismatchError(
         task.node,
         ['code'],
-        `Node \`${task.node}\` takes \`${input}\` from an upstream node in the run, but not in this worker's pipeline: deploy the run's pipeline module to every worker.`,
+        `refused by worker ${hostname()}:${process.pid}: in the run, \`${task.node}\` takes \`${input}\` from an upstream node; in this worker's pipeline it does not. Deploy the run's pipeline module to every worker.`,
       );
     }
     const bytes = await backend.getBlob(ref.key);
@@ -156,6 +156,6 @@ function mismatch(task: NodeTask, own: NodeSignatureParts): SignatureMismatchErr
   return new SignatureMismatchError(
     task.node,
     differs,
-    `Node \`${task.node}\` was refused by worker ${hostname()}:${process.pid}: ${what} differ from the run's, so its result would not be the one key ${task.key.slice(0, 12)}… promises. Deploy the run's pipeline module (and package versions) to every worker.`,
+    `refused by worker ${hostname()}:${process.pid}: ${what} ${differs.length > 1 ? 'differ' : 'differs'} from the run's, so its result would not be the one key ${task.key.slice(0, 12)}… promises. Deploy the run's pipeline module (and package versions) to every worker.`,
   );
 }
