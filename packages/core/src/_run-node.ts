@@ -44,6 +44,9 @@ export interface NodeSignatureParts extends SignatureParts {
 /** The inputs of a node that takes nothing but upstream outputs: always the same empty encoding. */
 const NO_INPUTS = { values: [] as unknown[], labels: [] as string[], encoding: encodeInputs('', [], []) };
 
+/** The value of a node a worker computed and nothing in this process reads. */
+const IN_CACHE: unique symbol = Symbol('memoflow.inCache');
+
 /** One item of a mapped input: the input's name and the item. */
 export interface MapItem {
   name: string;
@@ -62,6 +65,8 @@ export class NodeRun {
   /** A mapped node cached item by item: its items are hashed by content, not as one upstream value. */
   readonly perItem: boolean;
   readonly report: NodeReport;
+  /** Whether the run returns this node's value (else only its children may need it). */
+  wanted = true;
   /** The produced value and its content hash, once there is one. */
   private value: unknown;
   private outputHash: string | undefined;
@@ -237,6 +242,11 @@ export class NodeRun {
     return perItem ? this.wiring.externalPerItem : this.wiring.external;
   }
 
+  /** The runs taking this node's output. */
+  children(): NodeRun[] {
+    return this.wiring.children.map((position) => this.runs[position]!);
+  }
+
   /** The run producing input `name`, or undefined for an external input. */
   producerOf(name: string): NodeRun | undefined {
     const position = this.wiring.producers[this.node.inputs.indexOf(name)];
@@ -351,7 +361,18 @@ export class NodeRun {
     this.outputHash = outputHash;
   }
 
+  /** Records an output a worker stored and nothing here needs: its value stays in the cache. */
+  setOutputInCache(outputHash: string): void {
+    this.value = IN_CACHE;
+    this.outputHash = outputHash;
+  }
+
   outputValue(): unknown {
+    if (this.value === IN_CACHE) {
+      throw new Error(
+        `memoflow: the value of \`${this.name}\` was left in the cache as nothing in this run needed it, yet it was asked for: please report this.`,
+      );
+    }
     return this.value;
   }
 

@@ -28,8 +28,10 @@ export async function computeRemotely(run: NodeRun, signature: NodeSignaturePart
   const result = await pending!.catch((error: unknown) => {
     throw run.failure(error);
   });
-  const [value] = await readResults(run, [signature.key]);
-  run.setOutput(value!.value, value!.outputHash);
+  if (needsValue(run)) {
+    const [value] = await readResults(run, [signature.key]);
+    run.setOutput(value!.value, value!.outputHash);
+  } else run.setOutputInCache(result.outputHash);
   Object.assign(run.report, {
     status: 'miss',
     computeMs: result.computeMs,
@@ -69,6 +71,23 @@ export async function computeItemsRemotely(
     missing.map((i) => keys[i]!.key),
   );
   return { values: read.map((entry) => entry.value), hashes: read.map((entry) => entry.outputHash) };
+}
+
+/**
+ * Whether this process needs a remotely computed value: the run returns it, or a child reads it
+ * here (a child computed here, one mapped over it item by item, one whose `key` function takes
+ * it). Otherwise it stays in the cache, and children on workers read it from there.
+ */
+function needsValue(run: NodeRun): boolean {
+  if (run.wanted) return true;
+  return run
+    .children()
+    .some(
+      (child) =>
+        !runsRemotely(child) ||
+        child.node.fn.options.key !== undefined ||
+        (child.perItem && child.node.map === run.name),
+    );
 }
 
 /** What every task of a node shares: its inputs, its upstream values by reference, the settings. */

@@ -49,6 +49,8 @@ export class Run {
     const { plan, runs } = planRuns(pipeline, settings.context, settings.outputs);
     this.plan = plan;
     this.runs = runs;
+    const wanted = new Set(settings.outputs ?? pipeline.finalOutputs);
+    for (const run of runs) run.wanted = wanted.has(run.name);
     this.progress = createProgress({ total: this.runs.length, enabled: settings.progress });
   }
 

@@ -109,6 +109,25 @@ describe('a Runner with an executor', () => {
     expect(count('doubled')).toBe(1);
   });
 
+  test('a value computed on a worker is read back only when this process needs it', async () => {
+    const backend = new MemoryCache();
+    const read: string[] = [];
+    const getMany = backend.getMany.bind(backend);
+    backend.getMany = (keys) => {
+      read.push(...keys);
+      return getMany(keys);
+    };
+    const executor = new InProcessExecutor(basic, backend);
+    const { report, outputs } = await new Runner({ executor, cache: { backend } }).run(basic, {
+      size: 5,
+      threshold: 2,
+    });
+    expect(outputs).toEqual({ total: 9, unrelated: 10 });
+    const keyOf = (name: string) => report.nodes.find((node) => node.node === name)!.key;
+    // `rows` and `clean` only feed nodes that ran on the worker: their values stayed in the cache.
+    expect(read.sort()).toEqual([keyOf('total'), keyOf('unrelated')].sort());
+  });
+
   test('a mapped node cached whole (perItemCaching: false) is one task', async () => {
     const { executor, runner } = distributed(mapped, { perItemCaching: false });
     const { outputs } = await runner.run(mapped, { size: 4, threshold: 1 });
