@@ -57,6 +57,7 @@ export class BullMQExecutor implements Executor {
   readonly #checkEvery: number;
   /** Job id (= task key) → the tasks waiting on it. */
   readonly #waiting = new Map<string, Waiter[]>();
+  readonly #watched = new WeakSet<AbortSignal>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -84,6 +85,7 @@ export class BullMQExecutor implements Executor {
 
   execute(tasks: readonly NodeTask[], options: { signal: AbortSignal }): Promise<TaskResult>[] {
     const { signal } = options;
+    if (signal.aborted) return tasks.map(() => Promise.reject(signal.reason));
     const promises = tasks.map(
       (task) =>
         new Promise<TaskResult>((resolve, reject) => {
@@ -93,7 +95,11 @@ export class BullMQExecutor implements Executor {
           else this.#waiting.set(task.key, [waiter]);
         }),
     );
-    signal.addEventListener('abort', () => void this.#withdraw(signal), { once: true });
+    // One listener per run, however many of its nodes it hands over.
+    if (!this.#watched.has(signal)) {
+      this.#watched.add(signal);
+      signal.addEventListener('abort', () => void this.#withdraw(signal), { once: true });
+    }
     this.#timer ??= setInterval(() => void this.#check(), this.#checkEvery).unref();
     void this.#submit(tasks);
     return promises;
