@@ -5,6 +5,7 @@
  */
 import { BackendError, ConfigError, type Executor, type NodeTask, type TaskResult } from '@memoflow/core';
 import { type ConnectionOptions, Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { DEFAULT_QUEUE, EVENTS_MAX_LEN, failureOf, resultOf, wholeNumber } from './_protocol.ts';
 
 export interface BullMQExecutorOptions {
@@ -26,6 +27,10 @@ export interface BullMQExecutorOptions {
    * worker then finds its result in the cache. @default 10000
    */
   checkEvery?: number;
+  /** How long the queue's Redis may take to answer at first (ms) before the run's tasks fail. @default 10000 */
+  connectTimeout?: number;
+  /** Receives a warning when no worker listens on the queue (the run waits for one). @default process.emitWarning */
+  onWarning?: (message: string) => void;
 }
 
 interface Waiter {
@@ -53,8 +58,14 @@ export class BullMQExecutor implements Executor {
   readonly #queue: Queue;
   readonly #events: QueueEvents;
   readonly #ready: Promise<unknown>;
+  /** The connections this executor made, which close() ends even when their server is gone. */
+  readonly #owned: Redis[] = [];
   readonly #batchSize: number;
   readonly #checkEvery: number;
+  readonly #warn: (message: string) => void;
+  /** The queue's Redis, for messages: its URL without credentials. */
+  readonly #server: string;
+  #warnedNoWorker = false;
   /** Job id (= task key) → the tasks waiting on it. */
   readonly #waiting = new Map<string, Waiter[]>();
   readonly #watched = new WeakSet<AbortSignal>();
@@ -69,10 +80,22 @@ export class BullMQExecutor implements Executor {
     }
     this.#batchSize = wholeNumber('BullMQExecutor', options.batchSize, 1_000, 'batchSize');
     this.#checkEvery = wholeNumber('BullMQExecutor', options.checkEvery, 10_000, 'checkEvery');
+    const connectTimeout = wholeNumber('BullMQExecutor', options.connectTimeout, 10_000, 'connectTimeout');
+    this.#warn = options.onWarning ?? ((message) => process.emitWarning(message));
+    this.#server = serverOf(options.connection);
     const name = options.queue ?? DEFAULT_QUEUE;
-    const common = { connection: options.connection, ...(options.prefix ? { prefix: options.prefix } : {}) };
-    this.#queue = new Queue(name, { ...common, streams: { events: { maxLen: EVENTS_MAX_LEN } } });
-    this.#events = new QueueEvents(name, common);
+    const prefix = options.prefix ? { prefix: options.prefix } : {};
+    const client = this.#clientOf(options.connection);
+    // Events are read with a blocking command: a connection of their own.
+    const eventsClient = client.duplicate();
+    this.#owned.push(eventsClient);
+    for (const owned of this.#owned) owned.on('error', () => {});
+    this.#queue = new Queue(name, {
+      connection: client,
+      ...prefix,
+      streams: { events: { maxLen: EVENTS_MAX_LEN } },
+    });
+    this.#events = new QueueEvents(name, { connection: eventsClient, ...prefix });
     // Errors reach the waiting tasks through failed commands; an unhandled 'error' would end the process.
     this.#queue.on('error', () => {});
     this.#events.on('error', () => {});
@@ -80,7 +103,12 @@ export class BullMQExecutor implements Executor {
     this.#events.on('failed', ({ jobId, failedReason }) => this.#settle(jobId, failureOf(failedReason)));
     // Another coordinator cancelled a job this one also waits for: enqueue it again.
     this.#events.on('removed', ({ jobId }) => this.#resubmit(jobId));
-    this.#ready = Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady()]);
+    this.#ready = inTime(
+      Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady()]),
+      connectTimeout,
+    );
+    // A rejection is handed to the tasks of each `execute`: none goes unhandled meanwhile.
+    this.#ready.catch(() => {});
   }
 
   execute(tasks: readonly NodeTask[], options: { signal: AbortSignal }): Promise<TaskResult>[] {
@@ -112,7 +140,28 @@ export class BullMQExecutor implements Executor {
     clearInterval(this.#timer);
     for (const jobId of [...this.#waiting.keys()])
       this.#settle(jobId, new Error('the BullMQ executor was closed while the task waited'));
-    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+    const graceful = (async () => {
+      await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+      await Promise.allSettled(this.#owned.map((client) => client.quit()));
+    })();
+    // A graceful close waits on a server that does not answer: past a second, cut the connections.
+    if ((await Promise.race([graceful, delay(1_000)])) === TIMED_OUT)
+      for (const client of this.#owned) client.disconnect();
+  }
+
+  /** The queue's connection: the caller's ioredis client, or one made from the options (and owned). */
+  #clientOf(connection: ConnectionOptions): Redis {
+    if (connection instanceof Redis) return connection;
+    const { url, ...rest } = connection as { url?: string } & Record<string, unknown>;
+    const options = {
+      ...rest,
+      maxRetriesPerRequest: null,
+      // Reconnects until closed; copies BullMQ makes of this connection stop with it.
+      retryStrategy: (times: number) => (this.#closed ? null : Math.min(times * 50, 2_000)),
+    };
+    const client = typeof url === 'string' ? new Redis(url, options) : new Redis(options);
+    this.#owned.push(client);
+    return client;
   }
 
   /** Enqueues tasks in batches; a batch that cannot be enqueued fails its tasks. */
@@ -132,6 +181,18 @@ export class BullMQExecutor implements Executor {
         for (const task of batch) this.#settle(task.key, this.#failure('refused the jobs', error));
       }
     }
+    await this.#warnWithoutWorkers();
+  }
+
+  /** Says so, once, when no worker listens on the queue: a run would wait for one without a word. */
+  async #warnWithoutWorkers(): Promise<void> {
+    if (this.#warnedNoWorker || this.#waiting.size === 0) return;
+    const workers = await this.#queue.getWorkersCount().catch(() => -1);
+    if (workers !== 0) return;
+    this.#warnedNoWorker = true;
+    this.#warn(
+      `memoflow: no worker takes jobs from the BullMQ queue \`${this.#queue.name}\`: the run waits until one does. Start one with \`memoflow worker <pipeline module> --redis <url> --queue ${this.#queue.name}\`.`,
+    );
   }
 
   /** Resolves or rejects every task waiting on a job. */
@@ -190,10 +251,41 @@ export class BullMQExecutor implements Executor {
 
   #failure(what: string, cause: unknown): BackendError {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    return new BackendError('bullmq', `The BullMQ queue \`${this.#queue.name}\` ${what}: ${reason}`, {
-      cause,
-    });
+    return new BackendError(
+      'bullmq',
+      `The BullMQ queue \`${this.#queue.name}\` on ${this.#server} ${what}: ${reason}`,
+      { cause },
+    );
   }
+}
+
+/** Where a connection points, for messages, without credentials. */
+function serverOf(connection: ConnectionOptions): string {
+  const { url, host, port } = connection as { url?: unknown; host?: unknown; port?: unknown };
+  if (typeof url === 'string') {
+    try {
+      const parsed = new URL(url);
+      parsed.username = '';
+      parsed.password = '';
+      return parsed.toString().replace(/\/$/, '');
+    } catch {
+      return 'its Redis';
+    }
+  }
+  return typeof host === 'string' ? `redis://${host}:${port ?? 6379}` : 'its Redis';
+}
+
+const TIMED_OUT = Symbol('timed out');
+const delay = (ms: number) =>
+  new Promise<typeof TIMED_OUT>((resolve) => setTimeout(resolve, ms, TIMED_OUT).unref());
+
+/** `promise`, or a rejection once `ms` pass without it settling. */
+function inTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** A task as a job: its id the task's key; removed once finished, so a later submission runs again. */

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describeWithRedis, testPrefix } from '@memoflow/conformance';
+import { describeWithRedis, freePort, testPrefix } from '@memoflow/conformance';
 import { MemoryCache, NodeFailedError, Runner, type RunReport, SignatureMismatchError } from '@memoflow/core';
 import { RedisCache } from '@memoflow/redis';
 import { Queue } from 'bullmq';
@@ -171,8 +171,12 @@ describeWithRedis('distributed runs on BullMQ', (url) => {
     expect(failed.report?.nodes.map((node) => node.status)).toEqual(['miss', 'miss', 'miss', 'failed']);
   });
 
-  test('cancelling a run removes its waiting jobs', async () => {
-    const { runner, queue } = setUp('cancel');
+  test('cancelling a run removes its waiting jobs; a queue no worker listens on is said once', async () => {
+    const { queue, cache } = setUp('cancel');
+    const warnings: string[] = [];
+    const executor = new BullMQExecutor({ connection: { url }, queue, onWarning: (m) => warnings.push(m) });
+    cleanups.push(() => executor.close());
+    const runner = new Runner({ executor, cache: { backend: cache } });
     const jobs = new Queue(queue, { connection: { url } });
     cleanups.push(() => jobs.close());
     const controller = new AbortController();
@@ -180,8 +184,33 @@ describeWithRedis('distributed runs on BullMQ', (url) => {
     const running = runner.run(pipeline, inputs, { signal: controller.signal });
     const rejected = expect(running).rejects.toThrow('stop now');
     await expect.poll(() => jobs.getWaitingCount(), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(() => warnings, { timeout: 10_000 })
+      .toEqual([
+        `memoflow: no worker takes jobs from the BullMQ queue \`${queue}\`: the run waits until one does. Start one with \`memoflow worker <pipeline module> --redis <url> --queue ${queue}\`.`,
+      ]);
     controller.abort(new Error('stop now'));
     await rejected;
     await expect.poll(() => jobs.getWaitingCount(), { timeout: 10_000 }).toBe(0);
+  });
+
+  test('a queue whose Redis does not answer fails the run within connectTimeout, naming the server', async () => {
+    const { cache } = setUp('unreachable');
+    const port = await freePort();
+    const executor = new BullMQExecutor({
+      connection: { url: `redis://:secret@127.0.0.1:${port}` },
+      connectTimeout: 500,
+    });
+    cleanups.push(() => executor.close());
+    const started = performance.now();
+    const error = (await new Runner({ executor, cache: { backend: cache } })
+      .run(pipeline, inputs)
+      .catch((caught: unknown) => caught)) as NodeFailedError;
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(error).toBeInstanceOf(NodeFailedError);
+    expect(error.cause).toMatchObject({ code: 'BACKEND' });
+    expect(error.message).toBe(
+      `Node \`numbers\` failed: The BullMQ queue \`memoflow\` on redis://127.0.0.1:${port} is unreachable: no answer within 500 ms`,
+    );
   });
 });

@@ -11,6 +11,7 @@ import { registerConfig } from './commands/config.ts';
 import { registerExplain } from './commands/explain.ts';
 import { registerGraph } from './commands/graph.ts';
 import { registerRun } from './commands/run.ts';
+import { registerWorker } from './commands/worker.ts';
 import { EXIT, UsageError } from './errors.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -32,6 +33,7 @@ export function program(): Command {
     })
     .exitOverride();
   registerRun(root);
+  registerWorker(root);
   registerExplain(root);
   registerGraph(root);
   registerCache(root);

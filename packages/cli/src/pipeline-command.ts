@@ -1,9 +1,11 @@
 /**
  * What `run` and `explain` share: the configuration with their flags, the inputs (`--inputs`,
- * then `--input`), the pipeline module, and a Runner on the configured cache, closed afterwards.
+ * then `--input`), the pipeline module, and a Runner on the configured cache, closed afterwards
+ * (with `run --queue`, a Runner whose misses go to that queue's workers).
  */
 import { readFileSync } from 'node:fs';
-import { type Pipeline, Runner } from '@memoflow/core';
+import { type Executor, type Pipeline, Runner } from '@memoflow/core';
+import type { CliConfig, ConfigKey } from './config.ts';
 import { UsageError } from './errors.ts';
 import { loadPipeline } from './load.ts';
 import { openBackend } from './open-backend.ts';
@@ -20,6 +22,8 @@ export interface PipelineFlags {
   redis?: string;
   prefix?: string;
   readOnly?: boolean;
+  /** `run --queue`: the BullMQ queue whose workers compute the misses. */
+  queue?: string;
 }
 
 export interface PipelineCommand {
@@ -35,15 +39,26 @@ export async function withPipeline(
   flags: PipelineFlags,
   work: (command: PipelineCommand) => Promise<void>,
 ): Promise<void> {
-  const { values: config } = await configFrom(
+  const { values: config, sources } = await configFrom(
     { ...flags },
     { concurrency: flags.concurrency, env: flags.env },
   );
+  if (flags.queue !== undefined) checkQueue(flags.queue, config, sources);
   const inputs = { ...readInputsFile(flags.inputs), ...parseInputs(flags.input) };
   const pipeline = await loadPipeline(module);
   const backend = await openBackend(config);
+  let executor: (Executor & { close(): Promise<void> }) | undefined;
   try {
-    const runner = new Runner({ concurrency: config.concurrency, cache: { backend, env: config.env } });
+    if (flags.queue !== undefined) {
+      // Loaded only when asked for, as the Redis client is.
+      const { BullMQExecutor } = await import('@memoflow/bullmq');
+      executor = new BullMQExecutor({ connection: { url: config.redis! }, queue: flags.queue });
+    }
+    const runner = new Runner({
+      concurrency: config.concurrency,
+      executor,
+      cache: { backend, env: config.env },
+    });
     await work({
       runner,
       pipeline,
@@ -51,7 +66,22 @@ export async function withPipeline(
       outputs: flags.output.length > 0 ? { outputs: flags.output } : {},
     });
   } finally {
+    await executor?.close();
     await backend.close();
+  }
+}
+
+/** Workers and the run meet in a Redis they share: the run's cache must be it, and writable. */
+function checkQueue(queue: string, config: CliConfig, sources: Record<ConfigKey, string>): void {
+  if (config.backend !== 'redis') {
+    throw new UsageError(
+      `--queue ${queue} needs --redis <url> (or MEMOFLOW_REDIS_URL): the workers compute into the run's cache, so it must be the Redis they share`,
+    );
+  }
+  if (config.readOnly) {
+    throw new UsageError(
+      `--queue ${queue} has workers write the run's results to the cache, but readOnly is set (${sources.readOnly}): drop one of them`,
+    );
   }
 }
 

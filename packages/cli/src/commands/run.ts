@@ -15,9 +15,13 @@ export function registerRun(program: Command): void {
     .option('--concurrency <n>', 'nodes run at once', wholeNumber('concurrency'))
     .option('--json', 'print the report as JSON')
     .option('--summary', 'append the Markdown report to $GITHUB_STEP_SUMMARY when it is set')
+    .option(
+      '--queue <name>',
+      'compute the misses on the workers of this BullMQ queue (memoflow worker); needs --redis',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ memoflow run pipeline.ts --input path=data.csv --input threshold=0.5\n  $ memoflow run pipeline.ts --inputs inputs.json --output scores --json\n  $ memoflow run pipeline.ts --redis redis://cache:6379 --summary\n',
+      '\nExamples:\n  $ memoflow run pipeline.ts --input path=data.csv --input threshold=0.5\n  $ memoflow run pipeline.ts --inputs inputs.json --output scores --json\n  $ memoflow run pipeline.ts --redis redis://cache:6379 --summary\n  $ memoflow run pipeline.ts --redis redis://cache:6379 --queue etl --json\n',
     )
     .action((module: string, flags: RunFlags) =>
       withPipeline(module, flags, async ({ runner, pipeline, inputs, outputs }) => {

@@ -1,0 +1,214 @@
+/**
+ * `memoflow worker`: takes the misses of `memoflow run --queue` (or of any Runner with a
+ * BullMQExecutor) from a BullMQ queue and computes them into the shared Redis cache, until
+ * SIGINT or SIGTERM; then it finishes the jobs in hand and exits 0.
+ */
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { errorToJSON, Pipeline } from '@memoflow/core';
+import type { Command } from 'commander';
+import { EXIT, UsageError } from '../errors.ts';
+import { importModule } from '../import-module.ts';
+import { loadPipeline } from '../load.ts';
+import { openBackend } from '../open-backend.ts';
+import { configFrom, wholeNumber } from '../options.ts';
+import { colors } from '../terminal.ts';
+
+/** @memoflow/bullmq's default queue, not imported from there: that would load BullMQ for every command. */
+export const DEFAULT_QUEUE = 'memoflow';
+
+interface WorkerFlags {
+  redis?: string;
+  prefix?: string;
+  queue: string;
+  concurrency?: number;
+  lockDuration?: number;
+  export?: string;
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('compute the misses `run --queue` sends to a BullMQ queue, until SIGINT or SIGTERM')
+    .argument(
+      '<pipeline-module>',
+      'the module the runs use (the same code): its default (or `pipeline`) export is a Pipeline',
+    )
+    .option('--redis <url>', 'the Redis of the queue and of the cache the runs read (or $MEMOFLOW_REDIS_URL)')
+    .option(
+      '--prefix <prefix>',
+      'the cache’s key prefix on the Redis server, as the runs use it (default memoflow:)',
+    )
+    .option('--queue <name>', 'the queue the runs send their misses to', DEFAULT_QUEUE)
+    .option(
+      '--concurrency <n>',
+      'jobs run at once (default 1; for nodes that compute in JavaScript, run a worker per core instead)',
+      wholeNumber('concurrency'),
+    )
+    .option(
+      '--lock-duration <ms>',
+      'how long a job stays this worker’s without a sign of life before another worker takes it (default 60000): above the longest synchronous stretch of any node',
+      wholeNumber('lock-duration'),
+    )
+    .option(
+      '--export <name>',
+      'the export that holds the pipeline (default: the default export, else `pipeline`)',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ memoflow worker pipeline.ts --redis redis://cache:6379\n  $ memoflow worker pipeline.ts --redis redis://cache:6379 --queue etl --concurrency 4\n  $ MEMOFLOW_SIGNING_KEY=… memoflow worker pipeline.ts --redis rediss://cache:6380 --prefix etl:\n\nRuns send their misses with: memoflow run pipeline.ts --redis redis://cache:6379 --queue etl\n',
+    )
+    .action((module: string, flags: WorkerFlags) => work(module, flags));
+}
+
+async function work(module: string, flags: WorkerFlags): Promise<void> {
+  const { values: config, sources } = await configFrom({ redis: flags.redis, prefix: flags.prefix });
+  if (config.redis === undefined) {
+    throw new UsageError(
+      'worker needs --redis <url> (or MEMOFLOW_REDIS_URL): the Redis that holds the queue and the cache the runs read',
+    );
+  }
+  if (config.readOnly) {
+    throw new UsageError(
+      `a worker writes its results to the cache, but readOnly is set (${sources.readOnly}): unset it for workers`,
+    );
+  }
+  const pipeline = await pipelineOf(module, flags.export);
+  const where = withoutCredentials(config.redis);
+  // A worker's cache is always the shared Redis, whatever backend the configuration chose for runs.
+  const cache = await openBackend({ ...config, backend: 'redis' });
+  const name = `${hostname()}:${process.pid}`;
+  let jobs = 0;
+  let running: { close(): Promise<void> };
+  try {
+    const { startWorker } = await import('@memoflow/bullmq');
+    const starting = startWorker({
+      pipeline,
+      cache,
+      connection: { url: config.redis },
+      queue: flags.queue,
+      concurrency: flags.concurrency,
+      lockDuration: flags.lockDuration,
+      onEvent: (event) => {
+        const item = event.item === undefined ? '' : ` [item ${event.item}]`;
+        if (event.type === 'completed') {
+          jobs++;
+          const ms = event.result?.computeMs ?? 0;
+          const stored = ms === 0 ? ' (stored already)' : '';
+          say(`${colors.green('✓')} ${event.node}${item} ${formatMs(ms)}${stored}`);
+        } else if (event.type === 'failed') {
+          jobs++;
+          say(`${colors.red('✗')} ${event.node}${item}: ${oneLine(errorToJSON(event.error).message)}`);
+        }
+      },
+    });
+    running = await startedWithin(starting, START_TIMEOUT_MS, where);
+  } catch (error) {
+    await cache.close();
+    throw error;
+  }
+  // Listening before saying it is ready: whoever waits for that line may signal at once. The
+  // first signal stops the worker gracefully; a second one, at once.
+  let signals = 0;
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (signal) => {
+      if (signals++ === 0) return resolve(signal);
+      say(
+        `memoflow worker: ${name} stopped without finishing: its jobs go to other workers once their locks expire`,
+      );
+      process.exit(EXIT.failed);
+    };
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const nodes = pipeline.nodes.length;
+  say(
+    `memoflow worker: ${name} takes jobs for ${nodes} ${nodes === 1 ? 'node' : 'nodes'} of ${module} from queue ${flags.queue} on ${where} (concurrency ${flags.concurrency ?? 1})`,
+  );
+
+  const signal = await stopped;
+  say(`memoflow worker: ${name} got ${signal}: finishing the jobs in hand (${signal} again stops at once)`);
+  try {
+    await running.close();
+  } finally {
+    await cache.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  say(`memoflow worker: ${name} stopped after ${jobs} ${jobs === 1 ? 'job' : 'jobs'}`);
+}
+
+/** How long the worker waits for its queue's Redis at start before it gives up. */
+const START_TIMEOUT_MS = 10_000;
+
+/**
+ * The started worker, or an error once `ms` pass: BullMQ waits for an unreachable server
+ * forever, and a worker that never says it is ready looks like one that works. Its connection
+ * then still retries, so the process ends shortly after the error is printed.
+ */
+async function startedWithin<T>(starting: Promise<T>, ms: number, where: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      setTimeout(() => process.exit(), 1_000).unref();
+      reject(
+        new Error(
+          `Redis at ${where} did not answer within ${ms / 1_000} s: the worker cannot reach its queue (is the server up, and the URL right?)`,
+        ),
+      );
+    }, ms);
+  });
+  starting.catch(() => {}); // A failure after the time is up has been reported already.
+  try {
+    return await Promise.race([starting, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const say = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** The pipeline `run` would load, or the export `--export` names. */
+async function pipelineOf(module: string, exportName: string | undefined): Promise<Pipeline> {
+  if (exportName === undefined) return loadPipeline(module);
+  const path = resolve(module);
+  if (!existsSync(path)) throw new UsageError(`no module at ${module}: give the path of a .ts or .js file`);
+  let exports: Record<string, unknown>;
+  try {
+    exports = await importModule(path);
+  } catch (error) {
+    throw new UsageError(`cannot load ${module}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const found = exports[exportName];
+  if (!(found instanceof Pipeline)) {
+    const pipelines = Object.keys(exports).filter((name) => exports[name] instanceof Pipeline);
+    throw new UsageError(
+      `${module} has no pipeline exported as \`${exportName}\`: its pipelines are ${pipelines.map((name) => `\`${name}\``).join(', ') || 'none'}`,
+    );
+  }
+  return found;
+}
+
+/** `redis://host:6379/0` without a user name or password, for printing. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.href.replace(/\/$/, '');
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//');
+  }
+}
+
+/** `12ms` under a second, `1.23s` past it. */
+function formatMs(ms: number): string {
+  if (ms > 0 && ms < 1) return '<1ms';
+  return ms < 1_000 ? `${Math.round(ms)}ms` : `${(ms / 1_000).toFixed(2)}s`;
+}
+
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
