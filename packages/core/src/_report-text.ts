@@ -143,6 +143,8 @@ const COLUMNS: readonly Column[] = [
     cell: (node) => (node.bytesWritten > 0 ? formatBytes(node.bytesWritten) : ''),
   },
   { title: 'items', cell: (node) => (node.items ? itemCounts(node.items) : '') },
+  // Where an executor computed the node (a distributed run only).
+  { title: 'worker', cell: (node) => node.worker ?? '' },
 ];
 
 function timeCell(node: NodeReport): string {

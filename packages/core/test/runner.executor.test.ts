@@ -78,6 +78,8 @@ describe('a Runner with an executor', () => {
     expect(remote.report.nodes.map((node) => node.key)).toEqual(local.report.nodes.map((node) => node.key));
     expect(executor.tasks.map((task) => task.node)).toEqual(['rows', 'unrelated', 'clean', 'total']);
     expect(remote.report.nodes.every((node) => node.worker === 'here:1')).toBe(true);
+    expect(remote.report.toText().split('\n')[0]).toMatch(/^node +status +reason +time +written +worker$/);
+    expect(remote.report.toText().split('\n')[1]).toMatch(/^rows .* here:1$/);
     // Upstream values travel by reference: `clean`'s task names where `rows` is, not its value.
     const cleanTask = executor.tasks.find((task) => task.node === 'clean')!;
     expect(cleanTask.upstream).toEqual({
