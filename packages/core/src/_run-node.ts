@@ -287,9 +287,16 @@ export class NodeRun {
   /** Computes the node (bounded by the run's limit), stores the result, and explains the miss. */
   async compute(signature: NodeSignatureParts | undefined): Promise<void> {
     if (signature) await this.noteMiss(signature);
-    const started = performance.now();
-    const value = await this.context.limit(() => this.invoke(this.args()));
-    const computeMs = performance.now() - started;
+    // Timed inside the limit: waiting for a free slot is not computing.
+    let computeMs = 0;
+    const value = await this.context.limit(async () => {
+      const started = performance.now();
+      try {
+        return await this.invoke(this.args());
+      } finally {
+        computeMs = performance.now() - started;
+      }
+    });
     this.report.status = signature ? 'miss' : 'disabled';
     this.report.computeMs = computeMs;
     this.setOutput(value, undefined);

@@ -61,6 +61,23 @@ describe('running', () => {
     expect(active.max).toBe(6);
   });
 
+  test("a node's compute time leaves out its wait for a free slot", async () => {
+    const nodes = Array.from({ length: 4 }, (_, i) =>
+      func({ output: `slow${i}`, inputs: ['seed'] }, async (seed: number) => {
+        await busy(60);
+        return seed;
+      }),
+    );
+    const { report } = await new Runner({ concurrency: 1, cache: { enabled: false } }).run(
+      new Pipeline(nodes),
+      {
+        seed: 1,
+      },
+    );
+    // Run one after another, the last waited ≈180 ms for its slot: that is not its compute time.
+    for (const node of report.nodes) expect(node.computeMs).toBeLessThan(150);
+  });
+
   test('missing inputs are reported all at once, before anything runs', async () => {
     const runner = new Runner({ cache: { backend: new MemoryCache() } });
     const error = await runner.run(basic, {}).catch((e) => e);

@@ -342,11 +342,16 @@ export class RedisCache implements CacheBackend {
     );
   }
 
-  /** A command's answer, or a rejection once the timeout passes without one (a server that hangs). */
+  /**
+   * A command's answer, or a rejection once the timeout passes without one (a server that hangs).
+   * The rejection waits one turn of the event loop: after a node computed synchronously for
+   * longer than the timeout, timers run before the socket is read, and an answer already
+   * received would otherwise count as none.
+   */
   #inTime<T>(answer: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.#timeoutMs} ms`)),
+        () => setImmediate(() => reject(new Error(`no answer within ${this.#timeoutMs} ms`))),
         this.#timeoutMs,
       );
       answer.then(
