@@ -19,8 +19,13 @@ export interface BullMQExecutorOptions {
   queue?: string;
   /** BullMQ's key prefix in Redis. @default 'bull' */
   prefix?: string;
-  /** Jobs added per `addBulk`: a mapped node's items are enqueued this many at a time. @default 1000 */
+  /** Jobs added per `addBulk` call. @default 1000 */
   batchSize?: number;
+  /**
+   * Items of a mapped node per job. Each job costs Redis a few dozen commands, so a job per
+   * item of a large map spends more on the queue than on the items. @default a node's missing items in at most 64 jobs of at most 100 items
+   */
+  itemsPerJob?: number;
   /**
    * How often jobs not heard from are checked (ms): a job that vanished without its completion
    * reaching this process (an event stream trimmed under load, say) is enqueued again; the
@@ -55,6 +60,7 @@ const CHECK_BATCH = 1_000;
  */
 export class BullMQExecutor implements Executor {
   readonly name = 'bullmq';
+  readonly itemsPerTask: number | undefined;
   readonly #queue: Queue;
   readonly #events: QueueEvents;
   readonly #ready: Promise<unknown>;
@@ -79,6 +85,10 @@ export class BullMQExecutor implements Executor {
       );
     }
     this.#batchSize = wholeNumber('BullMQExecutor', options.batchSize, 1_000, 'batchSize');
+    this.itemsPerTask =
+      options.itemsPerJob === undefined
+        ? undefined
+        : wholeNumber('BullMQExecutor', options.itemsPerJob, 1, 'itemsPerJob');
     this.#checkEvery = wholeNumber('BullMQExecutor', options.checkEvery, 10_000, 'checkEvery');
     const connectTimeout = wholeNumber('BullMQExecutor', options.connectTimeout, 10_000, 'connectTimeout');
     this.#warn = options.onWarning ?? ((message) => process.emitWarning(message));

@@ -47,8 +47,8 @@ export interface WorkerEvent {
   node: string;
   /** The task's key (the job id). */
   key: string;
-  /** For a task of one item of a mapped node: its position. */
-  item?: number;
+  /** For a task of items of a mapped node: their positions. */
+  items?: number[];
   result?: TaskResult;
   error?: Error;
 }
@@ -79,7 +79,7 @@ export async function startWorker(options: WorkerOptions): Promise<MemoflowWorke
   const name = `${hostname()}:${process.pid}`;
   const processor = async (job: Job<NodeTask>): Promise<TaskResult> => {
     const task = job.data;
-    const event = { node: task?.node, key: task?.key, item: task?.item?.index };
+    const event = { node: task?.node, key: task?.key, items: task?.items?.map((item) => item.index) };
     onEvent?.({ type: 'started', ...event });
     try {
       const result = await performTask(pipeline, task, { backend: cache, worker: name });

@@ -2,7 +2,7 @@
  * The coordinator's side of a run on an executor: turning a miss into a task (its upstream values
  * by cache key), handing it over, and reading the result back from the cache the worker wrote.
  */
-import { hash } from './_hash.ts';
+import { hash, hashParts } from './_hash.ts';
 import type { NodeRun, NodeSignatureParts } from './_run-node.ts';
 import type { NodeTask, TaskResult, UpstreamRef } from './executor.ts';
 import { decodeEntry, encodeEntry, MISS, v8Serializer } from './serializer.ts';
@@ -42,7 +42,8 @@ export async function computeRemotely(run: NodeRun, signature: NodeSignaturePart
 
 /**
  * Computes the missing items of a node mapped over an array (cached item by item) on the
- * executor, all handed over at once (the executor batches them), then reads their values back.
+ * executor, in tasks of several items (`itemsPerTask`), all handed over at once, then reads
+ * their values back.
  */
 export async function computeItemsRemotely(
   run: NodeRun,
@@ -51,17 +52,32 @@ export async function computeItemsRemotely(
   keys: readonly { key: string }[],
 ): Promise<{ values: unknown[]; hashes: string[] }> {
   const name = run.node.map!;
+  const executor = run.context.executor!;
   const base = await taskBase(run, run.codeAndEnv(), true);
-  const tasks: NodeTask[] = missing.map((i) => ({
-    ...base,
-    key: keys[i]!.key,
-    item: { index: i, value: encodeForTask(run, items[i], `item ${i} of \`${name}\``) },
-  }));
-  const pending = run.context.executor!.execute(tasks, { signal: run.context.cancel });
+  const size = executor.itemsPerTask ?? Math.min(100, Math.ceil(missing.length / 64));
+  const batches: number[][] = [];
+  for (let start = 0; start < missing.length; start += size) batches.push(missing.slice(start, start + size));
+  const tasks: NodeTask[] = batches.map((batch) => {
+    const batchItems = batch.map((i) => ({
+      index: i,
+      key: keys[i]!.key,
+      value: encodeForTask(run, items[i], `item ${i} of \`${name}\``),
+    }));
+    return {
+      ...base,
+      key: hashParts(['memoflow/items', ...batchItems.map((item) => item.key)]),
+      items: batchItems,
+    };
+  });
+  const pending = executor.execute(tasks, { signal: run.context.cancel });
   const results: TaskResult[] = await Promise.all(
     pending.map((result, j) =>
       result.catch((error: unknown) => {
-        throw run.failure(error, ` on item ${missing[j]} of \`${name}\``);
+        const item = (error as { item?: unknown })?.item;
+        throw run.failure(
+          error,
+          ` on item ${typeof item === 'number' ? item : batches[j]![0]} of \`${name}\``,
+        );
       }),
     ),
   );

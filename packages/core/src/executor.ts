@@ -31,8 +31,12 @@ export interface NodeTask {
   inputs: string;
   /** Each input an upstream node produces → where its value is stored. */
   upstream: Record<string, UpstreamRef>;
-  /** For one item of a mapped node: its position and its value (encoded, base64). */
-  item?: { index: number; value: string };
+  /**
+   * For items of a node mapped over an array (cached item by item): each item's position, key
+   * and value (encoded, base64). The task's own `key` then stands for the batch: a hash of the
+   * items' keys.
+   */
+  items?: { index: number; key: string; value: string }[];
   /** The Runner's settings that a key depends on. */
   settings: { env: string[]; envHash?: string; dependencyDepth: number; perItemCaching: boolean };
 }
@@ -47,6 +51,8 @@ export interface TaskResult {
   computeMs: number;
   /** Which worker computed it (host and pid, or the executor's own name for it). */
   worker?: string;
+  /** For a task of items: each item's result, in the task's order (the totals above are their sums). */
+  items?: { outputHash: string; bytes: number; computeMs: number }[];
 }
 
 /**
@@ -58,6 +64,11 @@ export interface TaskResult {
 export interface Executor {
   /** For reports and messages, e.g. `bullmq`. */
   readonly name: string;
+  /**
+   * Items of a mapped node per task. A task per item costs a queue its round trips per item;
+   * by default a node's missing items are split into at most 64 tasks of at most 100 items.
+   */
+  readonly itemsPerTask?: number;
   /** One promise per task, in order. */
   execute(tasks: readonly NodeTask[], options: { signal: AbortSignal }): Promise<TaskResult>[];
 }
@@ -69,28 +80,32 @@ export interface ErrorJSON {
   stack?: string;
   /** A MemoflowError's code. */
   code?: string;
-  /** Where in the node it failed, e.g. `` on item 3 of `rows` ``. */
-  detail?: string;
+  /** The position of the item that failed, for a task of items. */
+  item?: number;
   /** SignatureMismatchError: the node, and what differs. */
   node?: string;
   differs?: string[];
 }
 
-/** The error a node's function threw (unwrapped from memoflow's NodeFailedError), as JSON. */
-export function errorToJSON(error: unknown, detail?: string): ErrorJSON {
+/**
+ * The error a node's function threw (unwrapped from memoflow's NodeFailedError), as JSON, with
+ * the failing item's position when the error carries one (`item`).
+ */
+export function errorToJSON(error: unknown): ErrorJSON {
   const cause = error instanceof MemoflowError && error.code === 'NODE_FAILED' ? error.cause : error;
   const json: ErrorJSON =
     cause instanceof Error
       ? { name: cause.name, message: cause.message, stack: cause.stack }
       : { name: 'Error', message: String(cause) };
   if (cause instanceof MemoflowError) json.code = cause.code;
+  const item = (error as { item?: unknown } | null)?.item;
+  if (typeof item === 'number') json.item = item;
   if (cause instanceof SignatureMismatchError)
     Object.assign(json, { node: cause.node, differs: [...cause.differs] });
-  if (detail) json.detail = detail;
   return json;
 }
 
-/** The error `errorToJSON` described, rebuilt with its name, message and the worker's stack. */
+/** The error `errorToJSON` described, rebuilt with its name, message, the worker's stack and `item`. */
 export function errorFromJSON(json: ErrorJSON): Error {
   const error =
     json.code === 'SIGNATURE_MISMATCH'
@@ -98,5 +113,6 @@ export function errorFromJSON(json: ErrorJSON): Error {
       : new Error(json.message);
   error.name = json.name;
   if (json.stack) error.stack = json.stack;
+  if (json.item !== undefined) Object.assign(error, { item: json.item });
   return error;
 }

@@ -6,7 +6,7 @@
  */
 import { availableParallelism, hostname } from 'node:os';
 import pLimit from 'p-limit';
-import { hash } from './_hash.ts';
+import { hash, hashParts } from './_hash.ts';
 import { computeItems, itemsOf } from './_run-map.ts';
 import { NodeRun, type NodeSignatureParts, type RunContext } from './_run-node.ts';
 import { wiringOf } from './_run-wiring.ts';
@@ -27,10 +27,10 @@ export interface PerformOptions {
 const never = new AbortController().signal;
 
 /**
- * Performs one task: checks its key against this process's code, computes the node (or one item
- * of it) unless the result is stored already (a task can be delivered twice), stores the result,
- * and reports its output hash. Rejects with `SignatureMismatchError` when the keys differ, and
- * with the node's `NodeFailedError` when it throws.
+ * Performs one task: checks its key (or each item's) against this process's code, computes
+ * what is not stored yet (a task can be delivered twice), stores the results, and reports their
+ * output hashes. Rejects with `SignatureMismatchError` when a key differs, and with the node's
+ * `NodeFailedError` when it throws (for an item, with the item's position as `item`).
  *
  * @example
  * worker.process((job) => performTask(pipeline, job.data, { backend: redisCache }));
@@ -42,48 +42,127 @@ export async function performTask(
 ): Promise<TaskResult> {
   const { backend } = options;
   const worker = options.worker ?? `${hostname()}:${process.pid}`;
-  const target = await prepare(pipeline, task, backend);
-  const item = task.item && { name: target.node.map!, value: decodeForTask(task.item.value, 'item') };
-  const signature = target.signature(item);
-  if (signature.key !== task.key) throw mismatch(task, signature);
+  const ownKeys = task?.items ? task.items.map((item) => item.key) : [task?.key];
+  const { target, stored } = await prepare(pipeline, task, backend, ownKeys);
+  if (task.items) return { ...(await performItems(target, task, stored, backend)), worker };
 
-  const stored = await backend.getBlob(task.key).catch(() => undefined);
-  if (stored && decodeEntry(stored, target.memo.serializer) !== MISS)
-    return { outputHash: hash(stored), bytes: stored.length, computeMs: 0, worker };
+  const signature = target.signature();
+  if (signature.key !== task.key) throw mismatch(task, signature);
+  const found = storedResult(target, stored[0]);
+  if (found) return { ...found, computeMs: 0, worker };
 
   const started = performance.now();
-  let value: unknown;
-  if (item) value = await target.invoke(target.args({ [item.name]: item.value }));
-  else if (target.node.map !== undefined) value = await computeItems(target, itemsOf(target));
-  else value = await target.invoke(target.args());
+  const value =
+    target.node.map !== undefined
+      ? await computeItems(target, itemsOf(target))
+      : await target.invoke(target.args());
   const computeMs = performance.now() - started;
-
-  let bytes: Uint8Array;
-  try {
-    bytes = encodeEntry(value, target.memo.serializer, target.name);
-  } catch (error) {
-    throw target.failure(error);
-  }
+  const bytes = encoded(target, value);
   const outputHash = hash(bytes);
   const info = { node: target.name, computeMs, ttl: target.node.fn.options.ttl, value, outputHash };
-  if (item) await backend.setBlob(task.key, bytes, info);
-  else {
-    const meta = { node: target.name, ...signature, outputHash, timestamp: Date.now(), computeMs };
-    await storeResult(backend, bytes, info, meta, target.node.fn.options.retention);
-  }
-  // A cache that lost its server stores nothing without saying so: the run would wait on a
-  // value that is not there.
-  if (!(await backend.has(task.key))) {
-    throw new BackendError(
-      backend.name,
-      `Node \`${target.name}\` was computed, but the ${backend.name} cache did not keep its result (key ${task.key}): is it reachable from this worker?`,
-    );
-  }
+  const meta = { node: target.name, ...signature, outputHash, timestamp: Date.now(), computeMs };
+  if (target.node.fn.options.retention === 'latest') await storeResult(backend, bytes, info, meta, 'latest');
+  else await Promise.all([backend.setBlob(task.key, bytes, info), backend.setMeta(meta)]);
+  await assertKept(backend, target, [task.key]);
   return { outputHash, bytes: bytes.length, computeMs, worker };
 }
 
-/** The task's node in a run of its own, its upstream values read from the cache. */
-async function prepare(pipeline: Pipeline, task: NodeTask, backend: CacheBackend): Promise<NodeRun> {
+/** Items of a mapped node, each checked against its own key, computed unless stored, stored each under its key. */
+async function performItems(
+  target: NodeRun,
+  task: NodeTask,
+  stored: readonly (Uint8Array | undefined)[],
+  backend: CacheBackend,
+): Promise<Omit<TaskResult, 'worker'>> {
+  const name = target.node.map!;
+  const items = task.items!;
+  const values = items.map((item) => decodeForTask(item.value, 'items'));
+  items.forEach((item, i) => {
+    const signature = target.signature({ name, value: values[i] });
+    if (signature.key !== item.key) throw mismatch(task, signature);
+  });
+  const results = await Promise.all(
+    items.map((item, i) => {
+      const found = storedResult(target, stored[i]);
+      if (found) return { ...found, computeMs: 0 };
+      return target.context.limit(async () => {
+        const started = performance.now();
+        const value = await target.invoke(target.args({ [name]: values[i] })).catch((error: unknown) => {
+          throw Object.assign(
+            target.failure((error as Error).cause ?? error, ` on item ${item.index} of \`${name}\``),
+            {
+              item: item.index,
+            },
+          );
+        });
+        const computeMs = performance.now() - started;
+        const bytes = encoded(target, value);
+        const outputHash = hash(bytes);
+        const info = { node: target.name, computeMs, ttl: target.node.fn.options.ttl, value, outputHash };
+        await backend.setBlob(item.key, bytes, info);
+        return { outputHash, bytes: bytes.length, computeMs };
+      });
+    }),
+  );
+  await assertKept(backend, target, ownKeysOf(task));
+  let bytes = 0;
+  let computeMs = 0;
+  for (const result of results) {
+    bytes += result.bytes;
+    computeMs += result.computeMs;
+  }
+  return {
+    outputHash: hashParts(['memoflow/items', ...results.map((r) => r.outputHash)]),
+    bytes,
+    computeMs,
+    items: results,
+  };
+}
+
+const ownKeysOf = (task: NodeTask): string[] =>
+  task.items ? task.items.map((item) => item.key) : [task.key];
+
+/** A result stored already (by an earlier delivery of the task), if its bytes decode. */
+function storedResult(
+  target: NodeRun,
+  bytes: Uint8Array | undefined,
+): { outputHash: string; bytes: number } | undefined {
+  if (!bytes || decodeEntry(bytes, target.memo.serializer) === MISS) return undefined;
+  return { outputHash: hash(bytes), bytes: bytes.length };
+}
+
+function encoded(target: NodeRun, value: unknown): Uint8Array {
+  try {
+    return encodeEntry(value, target.memo.serializer, target.name);
+  } catch (error) {
+    throw target.failure(error);
+  }
+}
+
+/**
+ * A cache that lost its server stores nothing without saying so: the run would wait on a value
+ * that is not there. Every key written must be there now.
+ */
+async function assertKept(backend: CacheBackend, target: NodeRun, keys: readonly string[]): Promise<void> {
+  const kept = await Promise.all(keys.map((key) => backend.has(key)));
+  const lost = keys.filter((_, i) => !kept[i]);
+  if (lost.length === 0) return;
+  throw new BackendError(
+    backend.name,
+    `Node \`${target.name}\` was computed, but the ${backend.name} cache did not keep ${lost.length === 1 ? 'its result' : `${lost.length} of its results`} (key ${lost[0]}): is it reachable from this worker?`,
+  );
+}
+
+/**
+ * The task's node in a run of its own, its upstream values read from the cache, together with
+ * whatever is stored under the task's own keys already (one `getMany`).
+ */
+async function prepare(
+  pipeline: Pipeline,
+  task: NodeTask,
+  backend: CacheBackend,
+  ownKeys: readonly string[],
+): Promise<{ target: NodeRun; stored: (Uint8Array | undefined)[] }> {
   if (task?.v !== 1) {
     throw new ConfigError(
       `A task of format ${JSON.stringify(task?.v)} reached a worker that reads format 1: run the same memoflow version on the coordinator and its workers.`,
@@ -106,7 +185,8 @@ async function prepare(pipeline: Pipeline, task: NodeTask, backend: CacheBackend
   const runs: NodeRun[] = new Array(plan.length);
   for (let i = 0; i < plan.length; i++) runs[i] = new NodeRun(plan[i]!, context, wiring[i]!, runs);
   const target = runs.find((run) => run.name === task.node)!;
-  for (const [input, ref] of Object.entries(task.upstream)) {
+  const upstream = Object.entries(task.upstream);
+  const producers = upstream.map(([input]) => {
     const producer = target.producerOf(input);
     if (!producer) {
       throw new SignatureMismatchError(
@@ -115,17 +195,21 @@ async function prepare(pipeline: Pipeline, task: NodeTask, backend: CacheBackend
         `refused by worker ${hostname()}:${process.pid}: in the run, \`${task.node}\` takes \`${input}\` from an upstream node; in this worker's pipeline it does not. Deploy the run's pipeline module to every worker.`,
       );
     }
-    const bytes = await backend.getBlob(ref.key);
-    const value = bytes ? decodeEntry(bytes, producer.memo.serializer) : MISS;
+    return producer;
+  });
+  const found = await backend.getMany([...upstream.map(([, ref]) => ref.key), ...ownKeys]);
+  upstream.forEach(([input, ref], i) => {
+    const bytes = found[i];
+    const value = bytes ? decodeEntry(bytes, producers[i]!.memo.serializer) : MISS;
     if (value === MISS) {
       throw new BackendError(
         backend.name,
         `The value of \`${input}\` (upstream of \`${task.node}\`, key ${ref.key}) is not in this worker's ${backend.name} cache: workers must use the cache the run reads.`,
       );
     }
-    producer.setOutput(value, ref.outputHash);
-  }
-  return target;
+    producers[i]!.setOutput(value, ref.outputHash);
+  });
+  return { target, stored: found.slice(upstream.length) };
 }
 
 function decodeForTask(base64: string, what: string): unknown {

@@ -30,6 +30,7 @@ class InProcessExecutor implements Executor {
   constructor(
     private readonly pipeline: Pipeline,
     private readonly backend: CacheBackend,
+    readonly itemsPerTask?: number,
   ) {}
 
   execute(tasks: readonly NodeTask[]) {
@@ -95,9 +96,12 @@ describe('a Runner with an executor', () => {
     const { executor, runner } = distributed(mapped);
     const first = await runner.run(mapped, { size: 4, threshold: 1 });
     expect(first.outputs).toEqual({ total: 6, unrelated: 8, summary: { sum: 12, count: 3 } });
-    expect(executor.tasks.filter((task) => task.node === 'doubled').map((task) => task.item?.index)).toEqual([
-      0, 1, 2,
-    ]);
+    // Few items: a task each.
+    expect(
+      executor.tasks
+        .filter((task) => task.node === 'doubled')
+        .map((task) => task.items?.map((item) => item.index)),
+    ).toEqual([[0], [1], [2]]);
     expect(executor.tasks.some((task) => task.node === 'uncached')).toBe(false);
     const summaryTask = executor.tasks.find((task) => task.node === 'summary')!;
     expect(Object.keys(summaryTask.upstream).sort()).toEqual(['doubled', 'uncached']);
@@ -114,13 +118,20 @@ describe('a Runner with an executor', () => {
   test('a value computed on a worker is read back only when this process needs it', async () => {
     const backend = new MemoryCache();
     const read: string[] = [];
-    const getMany = backend.getMany.bind(backend);
-    backend.getMany = (keys) => {
-      read.push(...keys);
-      return getMany(keys);
-    };
+    // The run's view of the cache counts what the run reads; the worker reads the cache itself.
+    const counted = new Proxy(backend, {
+      get: (target, property) => {
+        if (property === 'getMany')
+          return (keys: string[]) => {
+            read.push(...keys);
+            return target.getMany(keys);
+          };
+        const value = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
     const executor = new InProcessExecutor(basic, backend);
-    const { report, outputs } = await new Runner({ executor, cache: { backend } }).run(basic, {
+    const { report, outputs } = await new Runner({ executor, cache: { backend: counted } }).run(basic, {
       size: 5,
       threshold: 2,
     });
@@ -130,12 +141,40 @@ describe('a Runner with an executor', () => {
     expect(read.sort()).toEqual([keyOf('total'), keyOf('unrelated')].sort());
   });
 
+  test("a mapped node's items travel in tasks of several (itemsPerTask); an item that throws is named", async () => {
+    const backend = new MemoryCache();
+    const executor = new InProcessExecutor(mapped, backend, 2);
+    const runner = new Runner({ executor, cache: { backend } });
+    const { outputs, report } = await runner.run(mapped, { size: 6, threshold: 1 });
+    expect(outputs.summary).toEqual({ sum: 30, count: 5 });
+    const batches = executor.tasks.filter((task) => task.node === 'doubled');
+    expect(batches.map((task) => task.items!.map((item) => item.index))).toEqual([[0, 1], [2, 3], [4]]);
+    const doubledReport = report.nodes.find((node) => node.node === 'doubled')!;
+    expect(doubledReport.items).toEqual({ total: 5, hits: 0, misses: 5 });
+
+    const picky = func({ output: 'picky', map: 'clean' }, (clean: number) => {
+      if (clean === 4) throw new RangeError('4 is not welcome');
+      return clean;
+    });
+    const failing = new Pipeline([basic, picky]);
+    const error = (await new Runner({
+      executor: new InProcessExecutor(failing, backend, 2),
+      cache: { backend },
+    })
+      .run(failing, { size: 6, threshold: 1 })
+      .catch((e: unknown) => e)) as NodeFailedError;
+    // clean is [1, 2, 3, 4, 5]: 4 is item 3, in the second task of two.
+    // As a local run says it.
+    expect(error.message).toBe('Node `picky` on item 3 of `clean` failed: 4 is not welcome');
+    expect(error.cause).toMatchObject({ name: 'RangeError', item: 3 });
+  });
+
   test('a mapped node cached whole (perItemCaching: false) is one task', async () => {
     const { executor, runner } = distributed(mapped, { perItemCaching: false });
     const { outputs } = await runner.run(mapped, { size: 4, threshold: 1 });
     expect(outputs.summary).toEqual({ sum: 12, count: 3 });
     expect(executor.tasks.filter((task) => task.node === 'doubled')).toEqual([
-      expect.not.objectContaining({ item: expect.anything() }),
+      expect.not.objectContaining({ items: expect.anything() }),
     ]);
   });
 

@@ -344,16 +344,21 @@ export class RedisCache implements CacheBackend {
 
   /**
    * A command's answer, or a rejection once the timeout passes without one (a server that hangs).
-   * The rejection waits one turn of the event loop: after a node computed synchronously for
-   * longer than the timeout, timers run before the socket is read, and an answer already
-   * received would otherwise count as none.
+   * Only time this process could listen counts: a timer that fires late by half its length or
+   * more means the process was busy (a node computing synchronously), perhaps before the command
+   * was even sent, so the server gets a full timeout again.
    */
   #inTime<T>(answer: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => setImmediate(() => reject(new Error(`no answer within ${this.#timeoutMs} ms`))),
-        this.#timeoutMs,
-      );
+      let timer: NodeJS.Timeout;
+      const arm = () => {
+        const due = performance.now() + this.#timeoutMs;
+        timer = setTimeout(() => {
+          if (performance.now() - due >= this.#timeoutMs / 2) arm();
+          else reject(new Error(`no answer within ${this.#timeoutMs} ms`));
+        }, this.#timeoutMs);
+      };
+      arm();
       answer.then(
         (value) => {
           clearTimeout(timer);

@@ -9,7 +9,7 @@ export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${na
 export interface JobEvent {
   type: 'ready' | 'started' | 'completed' | 'failed';
   node?: string;
-  item?: number;
+  items?: number[];
   key?: string;
   pid?: number;
 }

@@ -91,7 +91,9 @@ async function work(module: string, flags: WorkerFlags): Promise<void> {
       concurrency: flags.concurrency,
       lockDuration: flags.lockDuration,
       onEvent: (event) => {
-        const item = event.item === undefined ? '' : ` [item ${event.item}]`;
+        const { items } = event;
+        const item =
+          items === undefined ? '' : items.length === 1 ? ` [item ${items[0]}]` : ` [${items.length} items]`;
         if (event.type === 'completed') {
           jobs++;
           const ms = event.result?.computeMs ?? 0;
