@@ -55,7 +55,7 @@ export const trivialFanOut = new Pipeline(
   ),
 );
 
-/** `count` numbers (up to 1,000,000 of them, no two seeds sharing one) → each doubled, item by item (one task per item) → their sum. */
+/** `count` numbers (up to 1,000,000 of them, no two seeds sharing one) → each doubled, cached item by item (the executor batches items into tasks) → their sum. */
 const numbers = func({ output: 'numbers' }, (seed: number, count: number) =>
   Array.from({ length: count }, (_, i) => seed * 1_000_000 + i),
 );
@@ -65,7 +65,7 @@ export const bigMap = new Pipeline([numbers, doubled, sum]);
 
 /**
  * The same work as `bigMap` in tasks of `size` items: a map over chunks (cached chunk by chunk,
- * not item by item). What one task per chunk instead of one per item costs.
+ * not item by item). What caching per chunk instead of per item costs.
  */
 const chunks = func({ output: 'chunks' }, (seed: number, count: number, size: number) =>
   Array.from({ length: Math.ceil(count / size) }, (_, c) =>

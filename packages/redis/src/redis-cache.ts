@@ -344,17 +344,17 @@ export class RedisCache implements CacheBackend {
 
   /**
    * A command's answer, or a rejection once the timeout passes without one (a server that hangs).
-   * Only time this process could listen counts: a timer that fires late by half its length or
-   * more means the process was busy (a node computing synchronously), perhaps before the command
-   * was even sent, so the server gets a full timeout again.
+   * Only time this process could listen counts: when its event loop was busy for most of the
+   * wait (a node computing synchronously), the command may not even have been sent, and a reply
+   * that came could not be read, so the server gets a full timeout again.
    */
   #inTime<T>(answer: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout;
       const arm = () => {
-        const due = performance.now() + this.#timeoutMs;
+        const since = performance.eventLoopUtilization();
         timer = setTimeout(() => {
-          if (performance.now() - due >= this.#timeoutMs / 2) arm();
+          if (performance.eventLoopUtilization(since).utilization > 0.5) arm();
           else reject(new Error(`no answer within ${this.#timeoutMs} ms`));
         }, this.#timeoutMs);
       };

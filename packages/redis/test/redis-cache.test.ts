@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describeCacheBackend, describeWithRedis, startRedisServer, testPrefix } from '@memoflow/conformance';
-import { func, MemoryCache, TieredCache } from '@memoflow/core';
+import { func, MemoryCache, Pipeline, Runner, TieredCache } from '@memoflow/core';
 import { createClient, RESP_TYPES } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RedisCache } from '../src/index.ts';
@@ -214,6 +214,32 @@ describeWithRedis('RedisCache', (url) => {
     expect(Buffer.from((await pending)!).toString()).toBe('kept');
     expect(warnings).toEqual([]);
     expect((await cache.info()).outages).toBe(0);
+  });
+
+  test('a run of synchronous nodes longer than the timeout, with its lookups and stores waiting behind them, is not an outage', async () => {
+    const warnings: string[] = [];
+    const cache = open({ prefix: testPrefix('busy-run'), timeout: 100, onWarning: (m) => warnings.push(m) });
+    const spin = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        // A CPU-bound node.
+      }
+    };
+    const nodes = Array.from({ length: 8 }, (_, i) =>
+      func({ output: `busy${i}`, inputs: ['seed'], captures: { i } }, (seed: number) => {
+        spin(60);
+        return seed + i;
+      }),
+    );
+    const pipeline = new Pipeline(nodes);
+    const inputs = { seed: Date.now() };
+    const runner = new Runner({ concurrency: 2, cache: { backend: cache } });
+    const { report } = await runner.run(pipeline, inputs);
+    expect(report.nodes.every((node) => node.status === 'miss')).toBe(true);
+    expect(warnings).toEqual([]);
+    // Every result was stored: the cache was never taken for down.
+    const again = await runner.run(pipeline, inputs);
+    expect(again.report.nodes.every((node) => node.status === 'hit')).toBe(true);
   });
 
   test('readOnly: reads, never writes; changing the cache is refused with a CONFIG error', async () => {
