@@ -42,8 +42,7 @@ export async function performTask(
 ): Promise<TaskResult> {
   const { backend } = options;
   const worker = options.worker ?? `${hostname()}:${process.pid}`;
-  const ownKeys = task?.items ? task.items.map((item) => item.key) : [task?.key];
-  const { target, stored } = await prepare(pipeline, task, backend, ownKeys);
+  const { target, stored } = await prepare(pipeline, task, backend, task ? ownKeysOf(task) : []);
   if (task.items) return { ...(await performItems(target, task, stored, backend)), worker };
 
   const signature = target.signature();
