@@ -7,7 +7,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describeWithRedis, freePort, testPrefix } from '@memoflow/conformance';
-import { MemoryCache, NodeFailedError, Runner, type RunReport, SignatureMismatchError } from '@memoflow/core';
+import {
+  MemoryCache,
+  NodeFailedError,
+  Runner,
+  type RunReport,
+  SignatureMismatchError,
+  TieredCache,
+} from '@memoflow/core';
 import { RedisCache } from '@memoflow/redis';
 import { Queue } from 'bullmq';
 import { afterEach, expect, test } from 'vitest';
@@ -75,6 +82,28 @@ describeWithRedis('distributed runs on BullMQ', (url) => {
     const pids = new Set(workers.map((worker) => `:${worker.child.pid}`));
     for (const node of distributed.report.nodes.filter((node) => node.node !== 'squares'))
       expect([...pids].some((pid) => node.worker?.endsWith(pid))).toBe(true);
+  });
+
+  test('a coordinator with a TieredCache (memory over the shared Redis) and workers on the Redis alone', async () => {
+    const { executor, cache, start } = setUp('tiered');
+    await start(2);
+    const memory = new MemoryCache();
+    const runner = new Runner({ executor, cache: { backend: new TieredCache([memory, cache]) } });
+    const first = await runner.run(pipeline, inputs);
+    expect(first.outputs).toEqual(expected);
+    expect(first.report.nodes.map((node) => node.status)).toEqual(['miss', 'miss', 'miss', 'miss']);
+    // The second run: all hits, from the memory tier or through it from Redis; no job.
+    const again = await runner.run(pipeline, inputs);
+    expect(again.outputs).toEqual(expected);
+    expect(again.report.nodes.map((node) => node.status)).toEqual(['hit', 'hit', 'hit', 'hit']);
+    // And another coordinator with an empty memory tier finds everything in Redis.
+    const fresh = new Runner({ executor, cache: { backend: new TieredCache([new MemoryCache(), cache]) } });
+    expect((await fresh.run(pipeline, inputs)).report.nodes.map((node) => node.status)).toEqual([
+      'hit',
+      'hit',
+      'hit',
+      'hit',
+    ]);
   });
 
   test('a worker killed (SIGKILL) while it holds a job: the job runs again on another worker and the run completes', async () => {
