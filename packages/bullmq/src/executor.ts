@@ -5,7 +5,8 @@
  */
 import { BackendError, ConfigError, type Executor, type NodeTask, type TaskResult } from '@memoflow/core';
 import { type ConnectionOptions, Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { clientOf, delay, inTime, serverOf, TIMED_OUT } from './_connection.ts';
 import { DEFAULT_QUEUE, EVENTS_MAX_LEN, failureOf, resultOf, wholeNumber } from './_protocol.ts';
 
 export interface BullMQExecutorOptions {
@@ -95,7 +96,8 @@ export class BullMQExecutor implements Executor {
     this.#server = serverOf(options.connection);
     const name = options.queue ?? DEFAULT_QUEUE;
     const prefix = options.prefix ? { prefix: options.prefix } : {};
-    const client = this.#clientOf(options.connection);
+    const client = clientOf(options.connection, () => this.#closed);
+    if (client !== options.connection) this.#owned.push(client);
     // Events are read with a blocking command: a connection of their own.
     const eventsClient = client.duplicate();
     this.#owned.push(eventsClient);
@@ -157,21 +159,6 @@ export class BullMQExecutor implements Executor {
     // A graceful close waits on a server that does not answer: past a second, cut the connections.
     if ((await Promise.race([graceful, delay(1_000)])) === TIMED_OUT)
       for (const client of this.#owned) client.disconnect();
-  }
-
-  /** The queue's connection: the caller's ioredis client, or one made from the options (and owned). */
-  #clientOf(connection: ConnectionOptions): Redis {
-    if (connection instanceof Redis) return connection;
-    const { url, ...rest } = connection as { url?: string } & Record<string, unknown>;
-    const options = {
-      ...rest,
-      maxRetriesPerRequest: null,
-      // Reconnects until closed; copies BullMQ makes of this connection stop with it.
-      retryStrategy: (times: number) => (this.#closed ? null : Math.min(times * 50, 2_000)),
-    };
-    const client = typeof url === 'string' ? new Redis(url, options) : new Redis(options);
-    this.#owned.push(client);
-    return client;
   }
 
   /** Enqueues tasks in batches; a batch that cannot be enqueued fails its tasks. */
@@ -267,35 +254,6 @@ export class BullMQExecutor implements Executor {
       { cause },
     );
   }
-}
-
-/** Where a connection points, for messages, without credentials. */
-function serverOf(connection: ConnectionOptions): string {
-  const { url, host, port } = connection as { url?: unknown; host?: unknown; port?: unknown };
-  if (typeof url === 'string') {
-    try {
-      const parsed = new URL(url);
-      parsed.username = '';
-      parsed.password = '';
-      return parsed.toString().replace(/\/$/, '');
-    } catch {
-      return 'its Redis';
-    }
-  }
-  return typeof host === 'string' ? `redis://${host}:${port ?? 6379}` : 'its Redis';
-}
-
-const TIMED_OUT = Symbol('timed out');
-const delay = (ms: number) =>
-  new Promise<typeof TIMED_OUT>((resolve) => setTimeout(resolve, ms, TIMED_OUT).unref());
-
-/** `promise`, or a rejection once `ms` pass without it settling. */
-function inTime<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** A task as a job: its id the task's key; removed once finished, so a later submission runs again. */
