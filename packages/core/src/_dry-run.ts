@@ -1,11 +1,9 @@
-import { hash, hashParts } from './_hash.ts';
+import { hashParts } from './_hash.ts';
 import { planRuns } from './_run.ts';
-import { itemsOf } from './_run-map.ts';
+import { itemsOf, lookupItems, nodeSignature } from './_run-map.ts';
 import type { NodeRun, NodeSignatureParts, RunContext } from './_run-node.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { MissReason } from './report.ts';
-import { decodeEntry, MISS } from './serializer.ts';
-import { composeKey } from './signature.ts';
 
 /**
  * What a run would do with a node, found without running anything:
@@ -162,60 +160,28 @@ async function explainItems(run: NodeRun, known: Set<NodeRun>): Promise<NodeExpl
   const name = run.node.map!;
   const items = itemsOf(run);
   const keys = items.map((value) => run.itemKey({ name, value }));
-  const { values, hashes, misses, bytes } = await lookupItems(
+  const {
+    values,
+    hashes,
+    missing,
+    bytesRead: bytes,
+  } = await lookupItems(
     run,
     keys.map(({ key }) => key),
   );
+  const misses = missing.length;
   const counts = { total: items.length, hits: items.length - misses, misses };
   if (misses === 0) {
     run.setOutput(values, hashParts(['memoflow/map', ...hashes]));
     known.add(run);
     return { node: run.name, status: 'hit', items: counts, bytes };
   }
-  const whole = run.signature();
-  // The node-level signature a per-item run records as meta: the items' input hashes, in order, stand for the mapped input.
-  const itemsHash = hashParts(['memoflow/items', ...keys.map(({ inputs }) => inputs.digest())]);
-  const inputsHash = hashParts([whole.inputsHash, itemsHash]);
-  const signature = {
-    ...whole,
-    key: composeKey(whole.codeHash, whole.envHash, inputsHash, whole.depsHash),
-    inputsHash,
-    inputParts: { ...whole.inputParts, [name]: itemsHash },
-  };
+  // The node-level signature a per-item run records as meta.
+  const signature = nodeSignature(
+    run,
+    keys.map(({ inputs }) => inputs.digest()),
+  );
   return explainMiss(run, signature, counts);
-}
-
-/** Looks the items' keys up as a per-item run does: an entry that does not decode is a miss. */
-async function lookupItems(run: NodeRun, keys: string[]) {
-  const backend = run.backend!;
-  const values: unknown[] = new Array(keys.length);
-  const hashes: string[] = new Array(keys.length);
-  const pending: number[] = [];
-  let misses = 0;
-  let bytes = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const live = run.reads ? backend.peek?.(keys[i]!) : undefined;
-    if (live && live.outputHash !== undefined) {
-      values[i] = live.value;
-      hashes[i] = live.outputHash;
-      bytes += live.bytes?.length ?? 0;
-    } else pending.push(i);
-  }
-  if (pending.length === 0) return { values, hashes, misses, bytes };
-  if (!run.reads) return { values, hashes, misses: pending.length, bytes };
-  const found = await backend.getMany(pending.map((i) => keys[i]!)).catch(() => pending.map(() => undefined));
-  pending.forEach((i, j) => {
-    const entry = found[j];
-    const value = entry ? decodeEntry(entry, run.memo.serializer) : MISS;
-    if (!entry || value === MISS) {
-      misses++;
-      return;
-    }
-    values[i] = value;
-    hashes[i] = hash(entry);
-    bytes += entry.length;
-  });
-  return { values, hashes, misses, bytes };
 }
 
 function withDefined(explanation: NodeExplanation): NodeExplanation {

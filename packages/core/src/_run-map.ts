@@ -44,36 +44,10 @@ export async function runPerItem(run: NodeRun): Promise<void> {
   const name = run.node.map!;
   const items = itemsOf(run);
   const keys = items.map((value) => run.itemKey({ name, value } satisfies MapItem));
-  const values: unknown[] = new Array(items.length);
-  const hashes: string[] = new Array(items.length);
-  const missing: number[] = [];
-  let savedMs = 0;
-  let bytesRead = 0;
-
-  const pending: number[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const live = run.reads ? backend.peek?.(keys[i]!.key) : undefined;
-    if (live && live.outputHash !== undefined) {
-      values[i] = live.value;
-      hashes[i] = live.outputHash;
-      savedMs += live.computeMs ?? 0;
-      bytesRead += live.bytes?.length ?? 0;
-    } else pending.push(i);
-  }
-  if (pending.length > 0 && run.reads) {
-    const found = await backend
-      .getMany(pending.map((i) => keys[i]!.key))
-      .catch(() => pending.map(() => undefined));
-    pending.forEach((i, j) => {
-      const bytes = found[j];
-      const value = bytes ? decodeEntry(bytes, run.memo.serializer) : MISS;
-      if (bytes && value !== MISS) {
-        values[i] = value;
-        hashes[i] = hash(bytes);
-        bytesRead += bytes.length;
-      } else missing.push(i);
-    });
-  } else missing.push(...pending);
+  const { values, hashes, missing, savedMs, bytesRead } = await lookupItems(
+    run,
+    keys.map(({ key }) => key),
+  );
 
   // The node-level signature explains a miss and is recorded as meta: all hits need neither.
   const nodeParts =
@@ -123,6 +97,44 @@ export async function runPerItem(run: NodeRun): Promise<void> {
   }
 }
 
+/**
+ * Looks the items' keys up: in-process backends answer synchronously (`peek`), the rest in one
+ * `getMany`. An entry that does not decode is a miss. Shared by a run and its dry run.
+ */
+export async function lookupItems(run: NodeRun, keys: readonly string[]) {
+  const backend = run.backend!;
+  const values: unknown[] = new Array(keys.length);
+  const hashes: string[] = new Array(keys.length);
+  const missing: number[] = [];
+  let savedMs = 0;
+  let bytesRead = 0;
+  const pending: number[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const live = run.reads ? backend.peek?.(keys[i]!) : undefined;
+    if (live && live.outputHash !== undefined) {
+      values[i] = live.value;
+      hashes[i] = live.outputHash;
+      savedMs += live.computeMs ?? 0;
+      bytesRead += live.bytes?.length ?? 0;
+    } else pending.push(i);
+  }
+  if (pending.length > 0 && run.reads) {
+    const found = await backend
+      .getMany(pending.map((i) => keys[i]!))
+      .catch(() => pending.map(() => undefined));
+    pending.forEach((i, j) => {
+      const bytes = found[j];
+      const value = bytes ? decodeEntry(bytes, run.memo.serializer) : MISS;
+      if (bytes && value !== MISS) {
+        values[i] = value;
+        hashes[i] = hash(bytes);
+        bytesRead += bytes.length;
+      } else missing.push(i);
+    });
+  } else missing.push(...pending);
+  return { values, hashes, missing, savedMs, bytesRead };
+}
+
 /** Computes the missing items in this process, storing each as it completes. */
 function computeItemsHere(
   run: NodeRun,
@@ -163,7 +175,7 @@ async function storeItem(run: NodeRun, key: string, value: unknown, computeMs: n
 }
 
 /** The node-level signature of a mapped node: its items' input hashes, in order, stand for the mapped input. */
-function nodeSignature(run: NodeRun, itemInputsHashes: string[]) {
+export function nodeSignature(run: NodeRun, itemInputsHashes: string[]) {
   const whole = run.signature();
   const itemsHash = hashParts(['memoflow/items', ...itemInputsHashes]);
   const inputsHash = hashParts([whole.inputsHash, itemsHash]);
