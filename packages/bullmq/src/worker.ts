@@ -14,6 +14,7 @@ import {
   type TaskResult,
 } from '@memoflow/core';
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { LockKeeper } from './_lock-keeper.ts';
 import { DEFAULT_QUEUE, wholeNumber } from './_protocol.ts';
 
 export interface WorkerOptions {
@@ -33,9 +34,9 @@ export interface WorkerOptions {
    */
   concurrency?: number;
   /**
-   * How long a job stays this worker's without a sign of life (ms). A worker that dies (or whose
-   * process is blocked longer than this by one node) loses its job, which another worker runs
-   * again: keep it above the longest synchronous stretch of any node. @default 60000
+   * How long a job stays this worker's without a sign of life (ms): a worker that dies loses its
+   * job after this, and another worker runs it again. The lock is renewed from a thread of its
+   * own, so a node that computes synchronously for longer keeps its job. @default 60000
    */
   lockDuration?: number;
   /** Hears each job as it starts, completes or fails (for logs). */
@@ -77,10 +78,14 @@ export async function startWorker(options: WorkerOptions): Promise<MemoflowWorke
   const concurrency = wholeNumber('startWorker', options.concurrency, 1, 'concurrency');
   const lockDuration = wholeNumber('startWorker', options.lockDuration, 60_000, 'lockDuration');
   const name = `${hostname()}:${process.pid}`;
-  const processor = async (job: Job<NodeTask>): Promise<TaskResult> => {
+  const keeper = new LockKeeper(options.connection, lockDuration);
+  const processor = async (job: Job<NodeTask>, token?: string): Promise<TaskResult> => {
     const task = job.data;
     const event = { node: task?.node, key: task?.key, items: task?.items?.map((item) => item.index) };
     onEvent?.({ type: 'started', ...event });
+    // A node computing synchronously holds this thread: the lock is kept from another.
+    const lock = `${job.queueQualifiedName}:${job.id}:lock`;
+    if (token) keeper.hold({ id: job.id!, lock, stalled: `${job.queueQualifiedName}:stalled`, token });
     try {
       const result = await performTask(pipeline, task, { backend: cache, worker: name });
       onEvent?.({ type: 'completed', ...event, result });
@@ -89,6 +94,8 @@ export async function startWorker(options: WorkerOptions): Promise<MemoflowWorke
       onEvent?.({ type: 'failed', ...event, error: error as Error });
       // A node's failure is the run's answer: never retried, here or on another worker.
       throw new UnrecoverableError(JSON.stringify(errorToJSON(error)));
+    } finally {
+      keeper.release(lock);
     }
   };
   const worker = new Worker<NodeTask, TaskResult>(options.queue ?? DEFAULT_QUEUE, processor, {
@@ -100,9 +107,17 @@ export async function startWorker(options: WorkerOptions): Promise<MemoflowWorke
     maxStalledCount: 2,
   });
   worker.on('error', () => {});
-  await worker.waitUntilReady();
+  try {
+    await worker.waitUntilReady();
+  } catch (error) {
+    await keeper.stop();
+    throw error;
+  }
   return {
     worker,
-    close: () => worker.close(),
+    close: async () => {
+      await worker.close();
+      await keeper.stop();
+    },
   };
 }

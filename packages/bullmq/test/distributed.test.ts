@@ -19,7 +19,7 @@ import { RedisCache } from '@memoflow/redis';
 import { Queue } from 'bullmq';
 import { afterEach, expect, test } from 'vitest';
 import { BullMQExecutor } from '../src/index.ts';
-import { failing, pipeline } from './fixtures/pipeline.ts';
+import { failing, pipeline, spinning } from './fixtures/pipeline.ts';
 import { fixture, startWorkerProcess, stopAll, tsx, type WorkerProcess } from './support/workers.ts';
 
 const execFileAsync = promisify(execFile);
@@ -124,6 +124,19 @@ describeWithRedis('distributed runs on BullMQ', (url) => {
       new RegExp(`:${survivor.child.pid}$`),
     );
     expect(survivor.events.some((event) => event.type === 'completed' && event.node === 'scaled')).toBe(true);
+  });
+
+  test('a node that computes synchronously for longer than the lock keeps its job: it runs once', async () => {
+    const { executor, cache, start } = setUp('spin');
+    // The fixture worker's lock lasts 1 s; the node holds its worker's event loop for 3 s.
+    const workers = await start(2, 'pipeline.ts', 'spinning');
+    const runner = new Runner({ executor, cache: { backend: cache } });
+    const { outputs } = await runner.run(spinning, { count: 3, spinMs: 3_000 });
+    expect(outputs).toEqual({ spun: 14 });
+    const starts = workers.flatMap((worker) =>
+      worker.events.filter((event) => event.type === 'started' && event.node === 'spun'),
+    );
+    expect(starts).toHaveLength(1);
   });
 
   test('a second run from another coordinator process: all hits, no job enqueued', async () => {

@@ -48,7 +48,7 @@ export function registerWorker(program: Command): void {
     )
     .option(
       '--lock-duration <ms>',
-      'how long a job stays this worker’s without a sign of life before another worker takes it (default 60000): above the longest synchronous stretch of any node',
+      'how long a job stays this worker’s after the worker dies before another takes it (default 60000); a node computing for longer keeps its job',
       wholeNumber('lock-duration'),
     )
     .option(
