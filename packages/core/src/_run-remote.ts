@@ -126,7 +126,7 @@ async function taskBase(
     node: run.name,
     codeHash: signature.codeHash,
     envHash: signature.envHash,
-    inputs: encodeForTask(run, external, 'its inputs'),
+    ...(await inputsOf(run, external)),
     upstream,
     settings: {
       env: [...context.env],
@@ -135,6 +135,22 @@ async function taskBase(
       perItemCaching: context.perItemCaching,
     },
   };
+}
+
+/** Inputs records up to this size travel in the task; larger ones through the cache. */
+const INLINE_INPUTS = 64 * 1024;
+
+/** A node's inputs for its tasks: in the task when small, else stored once under their content hash. */
+async function inputsOf(
+  run: NodeRun,
+  external: Record<string, unknown>,
+): Promise<Pick<NodeTask, 'inputs' | 'inputsKey'>> {
+  const inputs = encodeForTask(run, external, 'its inputs');
+  if (inputs.length <= INLINE_INPUTS) return { inputs };
+  const bytes = Buffer.from(inputs, 'base64');
+  const inputsKey = hash(bytes);
+  await run.context.backend!.setBlob(inputsKey, bytes, { node: run.name });
+  return { inputs: '', inputsKey };
 }
 
 const refs = new WeakMap<NodeRun, Promise<UpstreamRef>>();

@@ -27,8 +27,13 @@ export interface NodeTask {
   /** The run's code and env hashes, to say which differs when the keys do. */
   codeHash: string;
   envHash: string;
-  /** The node's inputs that the run's inputs provide, as one encoded record (base64). */
+  /**
+   * The node's inputs that the run's inputs provide, as one encoded record (base64); empty when
+   * the record is large and travels through the cache instead (`inputsKey`).
+   */
   inputs: string;
+  /** Where the inputs record is in the cache (its content hash), when it is over 64 KiB. */
+  inputsKey?: string;
   /** Each input an upstream node produces → where its value is stored. */
   upstream: Record<string, UpstreamRef>;
   /**

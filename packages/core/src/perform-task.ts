@@ -169,7 +169,7 @@ async function prepare(
   }
   const plan = pipeline.plan([task.node]);
   const wiring = wiringOf(plan);
-  const inputs = decodeForTask(task.inputs, 'inputs') as Record<string, unknown>;
+  const inputs = (await inputsOf(task, backend)) as Record<string, unknown>;
   const context: RunContext = {
     inputs,
     backend,
@@ -209,6 +209,20 @@ async function prepare(
     producers[i]!.setOutput(value, ref.outputHash);
   });
   return { target, stored: found.slice(upstream.length) };
+}
+
+/** The task's inputs record: in the task, or in the cache under `inputsKey`. */
+async function inputsOf(task: NodeTask, backend: CacheBackend): Promise<unknown> {
+  if (task.inputsKey === undefined) return decodeForTask(task.inputs, 'inputs');
+  const bytes = await backend.getBlob(task.inputsKey);
+  const value = bytes ? decodeEntry(bytes, v8Serializer) : MISS;
+  if (value === MISS) {
+    throw new BackendError(
+      backend.name,
+      `The inputs of \`${task.node}\` (key ${task.inputsKey}) are not in this worker's ${backend.name} cache: workers must use the cache the run reads.`,
+    );
+  }
+  return value;
 }
 
 function decodeForTask(base64: string, what: string): unknown {

@@ -169,6 +169,25 @@ describe('a Runner with an executor', () => {
     expect(error.cause).toMatchObject({ name: 'RangeError', item: 3 });
   });
 
+  test('large inputs travel through the cache, once, rather than in every task', async () => {
+    const measured = func(
+      { output: 'measured' },
+      (samples: number[], scale: number) => samples.length * scale,
+    );
+    const pipeline = new Pipeline([measured]);
+    const { executor, runner } = distributed(pipeline);
+    const samples = Array.from({ length: 50_000 }, (_, i) => i / 7);
+    const { outputs } = await runner.run(pipeline, { samples, scale: 2 });
+    expect(outputs).toEqual({ measured: 100_000 });
+    const [task] = executor.tasks;
+    expect(task).toMatchObject({ inputs: '', inputsKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(JSON.stringify(task).length).toBeLessThan(2_000);
+    // Small inputs stay in the task.
+    const small = distributed(pipeline);
+    await small.runner.run(pipeline, { samples: [1, 2], scale: 2 });
+    expect(small.executor.tasks[0]!.inputsKey).toBeUndefined();
+  });
+
   test('a mapped node cached whole (perItemCaching: false) is one task', async () => {
     const { executor, runner } = distributed(mapped, { perItemCaching: false });
     const { outputs } = await runner.run(mapped, { size: 4, threshold: 1 });
