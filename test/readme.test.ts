@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, test } from 'vitest';
@@ -14,6 +15,16 @@ const entries: Record<string, string> = {
 /** Every ```ts block of the README is a program; each runs in a fresh process, against the core source. */
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+
+/** Removes a BullMQ queue's keys, with redis-cli (there wherever a Redis test runs). */
+function removeQueue(url: string, queue: string): void {
+  const keys = execFileSync('redis-cli', ['-u', url, '--scan', '--pattern', `bull:${queue}:*`], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
+  if (keys.length > 0) execFileSync('redis-cli', ['-u', url, 'unlink', ...keys]);
+}
 
 /** What each block must print, in order of appearance. */
 const expectations: RegExp[] = [
@@ -46,7 +57,12 @@ blocks.forEach((block, i) => {
       });
       expect(stdout).toMatch(expectations[i]!);
     });
-  // A block on Redis runs where the tests' Redis answers (and fails in CI where it does not).
-  if (block.includes("'@memoflow/redis'")) describeWithRedis(`README code block ${i + 1}`, body);
+  // A block on Redis runs where the tests' Redis answers (and fails in CI where it does not); the
+  // BullMQ queue it used (`readme`) is removed afterwards.
+  if (block.includes("'@memoflow/redis'"))
+    describeWithRedis(`README code block ${i + 1}`, () => {
+      body();
+      afterAll(() => removeQueue(TEST_REDIS_URL, 'readme'));
+    });
   else body();
 });

@@ -17,6 +17,7 @@ import {
 } from '@memoflow/core';
 import { RedisCache } from '@memoflow/redis';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterEach, expect, test } from 'vitest';
 import { BullMQExecutor } from '../src/index.ts';
 import { failing, pipeline, spinning } from './fixtures/pipeline.ts';
@@ -47,9 +48,11 @@ describeWithRedis('distributed runs on BullMQ', (url) => {
       await executor.close();
       await cache.clear();
       await cache.close();
-      const leftover = new Queue(queue, { connection: { url } });
-      await leftover.obliterate({ force: true });
-      await leftover.close();
+      // obliterate() leaves the queue's meta key behind when the queue never held a job.
+      const raw = new Redis(url);
+      const keys = await raw.keys(`bull:${queue}:*`);
+      if (keys.length > 0) await raw.unlink(...keys);
+      raw.disconnect();
     });
     const start = async (count: number, module = 'pipeline.ts', exportName = 'pipeline') => {
       const started = await Promise.all(
@@ -237,7 +240,12 @@ describeWithRedis('distributed runs on BullMQ', (url) => {
   });
 
   test('a queue whose Redis does not answer fails the run within connectTimeout, naming the server', async () => {
-    const { cache } = setUp('unreachable');
+    // The run's cache is the tests' Redis; only the queue's is unreachable. No queue is made there.
+    const cache = new RedisCache({ url, prefix: testPrefix('unreachable') });
+    cleanups.push(async () => {
+      await cache.clear();
+      await cache.close();
+    });
     const port = await freePort();
     const executor = new BullMQExecutor({
       connection: { url: `redis://:secret@127.0.0.1:${port}` },
