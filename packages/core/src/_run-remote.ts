@@ -30,7 +30,7 @@ export async function computeRemotely(run: NodeRun, signature: NodeSignaturePart
   });
   if (needsValue(run)) {
     const [value] = await readResults(run, [signature.key]);
-    run.setOutput(value!.value, value!.outputHash);
+    run.setOutput(value, result.outputHash);
   } else run.setOutputInCache(result.outputHash);
   Object.assign(run.report, {
     status: 'miss',
@@ -82,11 +82,13 @@ export async function computeItemsRemotely(
     ),
   );
   for (const result of results) run.report.bytesWritten += result.bytes;
-  const read = await readResults(
+  // The workers hashed what they stored: the output hashes come with their results.
+  const hashes = results.flatMap((result) => result.items!.map((item) => item.outputHash));
+  const values = await readResults(
     run,
     missing.map((i) => keys[i]!.key),
   );
-  return { values: read.map((entry) => entry.value), hashes: read.map((entry) => entry.outputHash) };
+  return { values, hashes };
 }
 
 /**
@@ -195,13 +197,10 @@ function encodeForTask(run: NodeRun, value: unknown, what: string): string {
   }
 }
 
-/** The values workers stored under `keys`, read in batches, with the content hash of each. */
-async function readResults(
-  run: NodeRun,
-  keys: readonly string[],
-): Promise<{ value: unknown; outputHash: string }[]> {
+/** The values workers stored under `keys`, read in batches. */
+async function readResults(run: NodeRun, keys: readonly string[]): Promise<unknown[]> {
   const backend = run.context.backend!;
-  const read: { value: unknown; outputHash: string }[] = [];
+  const read: unknown[] = [];
   for (let start = 0; start < keys.length; start += READ_BATCH) {
     const batch = keys.slice(start, start + READ_BATCH);
     const found = await backend.getMany(batch);
@@ -214,7 +213,7 @@ async function readResults(
           ),
         );
       }
-      read.push({ value, outputHash: hash(bytes!) });
+      read.push(value);
     });
   }
   return read;

@@ -181,9 +181,12 @@ async function prepare(
     executor: undefined,
     cancel: never,
   };
+  // Only the node and the nodes it takes values from: their ancestors' values are in the cache.
   const runs: NodeRun[] = new Array(plan.length);
-  for (let i = 0; i < plan.length; i++) runs[i] = new NodeRun(plan[i]!, context, wiring[i]!, runs);
-  const target = runs.find((run) => run.name === task.node)!;
+  const position = plan.findIndex((node) => node.name === task.node);
+  for (const i of [position, ...wiring[position]!.producers])
+    if (i !== -1) runs[i] = new NodeRun(plan[i]!, context, wiring[i]!, runs);
+  const target = runs[position]!;
   const upstream = Object.entries(task.upstream);
   const producers = upstream.map(([input]) => {
     const producer = target.producerOf(input);

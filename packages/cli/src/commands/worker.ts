@@ -3,13 +3,10 @@
  * BullMQExecutor) from a BullMQ queue and computes them into the shared Redis cache, until
  * SIGINT or SIGTERM; then it finishes the jobs in hand and exits 0.
  */
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
-import { errorToJSON, Pipeline } from '@memoflow/core';
+import { errorToJSON } from '@memoflow/core';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../errors.ts';
-import { importModule } from '../import-module.ts';
 import { loadPipeline } from '../load.ts';
 import { openBackend } from '../open-backend.ts';
 import { configFrom, wholeNumber } from '../options.ts';
@@ -74,10 +71,11 @@ async function work(module: string, flags: WorkerFlags): Promise<void> {
       `a worker writes its results to the cache, but readOnly is set (${sources.readOnly}): unset it for workers`,
     );
   }
-  const pipeline = await pipelineOf(module, flags.export);
-  const where = withoutCredentials(config.redis);
+  const pipeline = await loadPipeline(module, flags.export);
   // A worker's cache is always the shared Redis, whatever backend the configuration chose for runs.
   const cache = await openBackend({ ...config, backend: 'redis' });
+  // The server as RedisCache names it: its URL without credentials.
+  const where = (cache as { location?: string }).location ?? 'Redis';
   const name = `${hostname()}:${process.pid}`;
   let jobs = 0;
   let running: { close(): Promise<void> };
@@ -173,39 +171,6 @@ async function startedWithin<T>(starting: Promise<T>, ms: number, where: string)
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
-
-/** The pipeline `run` would load, or the export `--export` names. */
-async function pipelineOf(module: string, exportName: string | undefined): Promise<Pipeline> {
-  if (exportName === undefined) return loadPipeline(module);
-  const path = resolve(module);
-  if (!existsSync(path)) throw new UsageError(`no module at ${module}: give the path of a .ts or .js file`);
-  let exports: Record<string, unknown>;
-  try {
-    exports = await importModule(path);
-  } catch (error) {
-    throw new UsageError(`cannot load ${module}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const found = exports[exportName];
-  if (!(found instanceof Pipeline)) {
-    const pipelines = Object.keys(exports).filter((name) => exports[name] instanceof Pipeline);
-    throw new UsageError(
-      `${module} has no pipeline exported as \`${exportName}\`: its pipelines are ${pipelines.map((name) => `\`${name}\``).join(', ') || 'none'}`,
-    );
-  }
-  return found;
-}
-
-/** `redis://host:6379/0` without a user name or password, for printing. */
-function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.href.replace(/\/$/, '');
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//');
-  }
-}
 
 /** `12ms` under a second, `1.23s` past it. */
 function formatMs(ms: number): string {
