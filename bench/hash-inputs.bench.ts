@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import stringify from 'fast-json-stable-stringify';
-import { encodeInputs, hashValue } from '../packages/core/src/hash-inputs.ts';
+import { encodeInputs, hashValue } from '../packages/core/src/signature/inputs/hash-inputs.ts';
 import { type BenchResult, compare, formatNs, report } from './_harness.ts';
 
 const floats = new Float64Array((64 * 1024 * 1024) / 8).map((_, i) => i * 0.25);

@@ -1,5 +1,5 @@
-import type { CodeAnalysis } from './code-hash.ts';
 import { ConfigError } from './errors.ts';
+import type { CodeAnalysis } from './signature/code/analyze.ts';
 
 /** The options that decide what a call's inputs are. */
 export interface InputOptions {

@@ -2,13 +2,13 @@ import { hash } from './_hash.ts';
 import { type InputPlan, inputValues, planInputs, primitivesText, sameArgs } from './_memo-inputs.ts';
 import { storeResult, warnOnce } from './_store.ts';
 import type { CacheBackend, NodeSignature } from './backend.ts';
-import { analyzeCode, type CodeAnalysis, type CodeTarget } from './code-hash.ts';
-import { envHash, envVarsText, staticEnv } from './env-hash.ts';
 import { CapturedVariableError, ConfigError } from './errors.ts';
-import { encodeInputs, hashValue } from './hash-inputs.ts';
 import { MemoryCache } from './memory-cache.ts';
 import { decodeEntry, encodeEntry, MISS, type Serializer, v8Serializer } from './serializer.ts';
-import { composeKey, NO_DEPS_HASH, type Signature } from './signature.ts';
+import { analyzeCode, type CodeAnalysis, type CodeTarget } from './signature/code/analyze.ts';
+import { envHash, envVarsText, staticEnv } from './signature/env/env-hash.ts';
+import { encodeInputs, hashValue } from './signature/inputs/hash-inputs.ts';
+import { composeKey, NO_DEPS_HASH, type Signature } from './signature/key.ts';
 
 /** How a call uses the cache. */
 export type CacheMode = boolean | 'recompute' | 'read-only' | 'write-only';

@@ -5,7 +5,7 @@ import { computeItemsRemotely, runsRemotely } from './_run-remote.ts';
 import { warnOnce } from './_store.ts';
 import { quote } from './errors.ts';
 import { decodeEntry, encodeEntry, MISS } from './serializer.ts';
-import { composeKey } from './signature.ts';
+import { composeKey } from './signature/key.ts';
 
 /** The items of the input a mapped node maps over; anything but an array fails the node. */
 export function itemsOf(run: NodeRun): unknown[] {

@@ -8,11 +8,11 @@ import type { CacheBackend, NodeSignature } from './backend.ts';
 import { NodeFailedError } from './errors.ts';
 import type { Executor } from './executor.ts';
 import { memoOf } from './func.ts';
-import { encodeInputs, hashValue, type InputEncoding } from './hash-inputs.ts';
 import type { PipelineNode } from './pipeline.ts';
 import type { MissReason, NodeReport } from './report.ts';
 import { decodeEntry, encodeEntry, MISS } from './serializer.ts';
-import { composeKey, depsHashOf } from './signature.ts';
+import { encodeInputs, hashValue, type InputEncoding } from './signature/inputs/hash-inputs.ts';
+import { composeKey, depsHashOf } from './signature/key.ts';
 
 /** What every node of one run shares. */
 export interface RunContext {

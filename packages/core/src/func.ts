@@ -1,9 +1,9 @@
-import { captureCallSite } from './_callsite.ts';
 import { type CacheMode, Memo } from './_memo.ts';
 import type { CacheBackend } from './backend.ts';
 import { ConfigError, quote } from './errors.ts';
 import type { Serializer } from './serializer.ts';
-import type { Signature } from './signature.ts';
+import { captureCallSite } from './signature/code/call-site.ts';
+import type { Signature } from './signature/key.ts';
 
 export type { CacheMode } from './_memo.ts';
 

@@ -13,7 +13,6 @@ export type {
 } from './backend.ts';
 export { KEY_PATTERN } from './backend.ts';
 export * from './backend-kit.ts';
-export type { CodeAnalysis, ParamInfo } from './code-hash.ts';
 export {
   DiskCache,
   type DiskCacheInfo,
@@ -44,7 +43,6 @@ export {
   type UpstreamRef,
 } from './executor.ts';
 export { type CacheMode, type FuncOptions, func, type Memoized } from './func.ts';
-export { HASH_PROTOCOL, hashValue } from './hash-inputs.ts';
 export { MemoryCache, type MemoryCacheOptions } from './memory-cache.ts';
 export { type PerformOptions, performTask } from './perform-task.ts';
 export { Pipeline, type PipelineNode } from './pipeline.ts';
@@ -71,7 +69,9 @@ export {
   type Serializer,
   v8Serializer,
 } from './serializer.ts';
-export { composeKey, depsHashOf, NO_DEPS_HASH, SIGNATURE_VERSION, type Signature } from './signature.ts';
+export type { CodeAnalysis, ParamInfo } from './signature/code/analyze.ts';
+export { HASH_PROTOCOL, hashValue } from './signature/inputs/hash-inputs.ts';
+export { composeKey, depsHashOf, NO_DEPS_HASH, SIGNATURE_VERSION, type Signature } from './signature/key.ts';
 export {
   PROMOTED_NODE,
   type Tier,

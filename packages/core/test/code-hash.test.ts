@@ -244,7 +244,7 @@ console.log(JSON.stringify({ text: f.original.toString(), ...(await f.signature(
 
 describe('parsing is lazy', () => {
   test('defining 1,000 memoized functions parses nothing; the first signature parses their module once', async () => {
-    const astEntry = JSON.stringify(coreEntry.replace(/index\.ts$/, '_ast.ts'));
+    const astEntry = JSON.stringify(coreEntry.replace(/index\.ts$/, 'signature/code/ast.ts'));
     const definitions = Array.from(
       { length: 1000 },
       (_, i) => `export const f${i} = func({}, async (x: number) => x + ${i});`,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeInputs, hashValue } from '../src/hash-inputs.ts';
+import { encodeInputs, hashValue } from '../src/signature/inputs/hash-inputs.ts';
 
 class Point {
   constructor(

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { UnhashableInputError } from '../src/errors.ts';
-import { encodeInputs, HASH_PROTOCOL, hashValue } from '../src/hash-inputs.ts';
+import { encodeInputs, HASH_PROTOCOL, hashValue } from '../src/signature/inputs/hash-inputs.ts';
 
 const sha256 = (...parts: (string | Uint8Array)[]) => {
   const hash = createHash('sha256');

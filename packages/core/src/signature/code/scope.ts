@@ -1,4 +1,4 @@
-import { type AstNode, children, isFunctionNode, isTypeOnly, unwrap } from './_ast.ts';
+import { type AstNode, children, isFunctionNode, isTypeOnly, unwrap } from './ast.ts';
 
 /** A name declared in a scope, and the node that declares it. */
 export interface Binding {

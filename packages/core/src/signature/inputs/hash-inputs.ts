@@ -24,11 +24,12 @@
  *
  * The digest is sha256 over that stream: text fed as UTF-8, binary fed raw.
  */
-import { explain } from './_hash-inputs-diagnose.ts';
-import { Encoder } from './_hash-inputs-encoder.ts';
-import type { UnhashableInputError } from './errors.ts';
 
-export { HASH_PROTOCOL } from './_hash-inputs-kind.ts';
+import type { UnhashableInputError } from '../../errors.ts';
+import { explain } from './diagnose.ts';
+import { Encoder } from './encoder.ts';
+
+export { HASH_PROTOCOL } from './kind.ts';
 
 /** The canonical encoding of a list of named values. */
 export interface InputEncoding {

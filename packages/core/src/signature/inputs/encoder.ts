@@ -13,15 +13,8 @@ import {
   kindOf,
   ObjectProto,
   UNBOX,
-} from './_hash-inputs-kind.ts';
-import {
-  Encoding,
-  EncodingOutput,
-  FLUSH_AT,
-  ILL_FORMED,
-  isWellFormed,
-  TEXT_LIMIT,
-} from './_hash-inputs-output.ts';
+} from './kind.ts';
+import { Encoding, EncodingOutput, FLUSH_AT, ILL_FORMED, isWellFormed, TEXT_LIMIT } from './output.ts';
 
 export const MAX_DEPTH = 1000;
 // Ancestors are compared only this deep on the fast path; a deeper cycle still ends at MAX_DEPTH.

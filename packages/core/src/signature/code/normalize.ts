@@ -1,4 +1,4 @@
-import { type AstNode, fields, isNode } from './_ast.ts';
+import { type AstNode, fields, isNode } from './ast.ts';
 
 const cache = new WeakMap<AstNode, string>();
 

@@ -1,8 +1,8 @@
 import { builtinModules } from 'node:module';
 import { dirname, relative, sep } from 'node:path';
-import { type AstNode, loadModule, type ParsedModule, unwrap } from './_ast.ts';
-import { type CallSite, isRelative, packageName, resolveRelative } from './_callsite.ts';
-import { hash, hashParts } from './_hash.ts';
+import { hash, hashParts } from '../../_hash.ts';
+import { type AstNode, loadModule, type ParsedModule, unwrap } from './ast.ts';
+import { type CallSite, isRelative, packageName, resolveRelative } from './call-site.ts';
 import {
   declarationOf,
   findCall,
@@ -15,9 +15,9 @@ import {
   pathTo,
   resolveFunction,
   type WrapForm,
-} from './_locate.ts';
-import { normalize } from './_normalize.ts';
-import { type Binding, freeReferences } from './_scope.ts';
+} from './locate.ts';
+import { normalize } from './normalize.ts';
+import { type Binding, freeReferences } from './scope.ts';
 
 /** One parameter of a memoized function, as its source declares it. */
 export interface ParamInfo {

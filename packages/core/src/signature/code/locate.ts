@@ -8,10 +8,10 @@ import {
   type ParsedModule,
   parseSource,
   unwrap,
-} from './_ast.ts';
-import { type CallSite, isRelative, resolveRelative } from './_callsite.ts';
-import { normalize } from './_normalize.ts';
-import { type Binding, bindingsOf, createsScope } from './_scope.ts';
+} from './ast.ts';
+import { type CallSite, isRelative, resolveRelative } from './call-site.ts';
+import { normalize } from './normalize.ts';
+import { type Binding, bindingsOf, createsScope } from './scope.ts';
 
 /** A function's AST node, with the path from its module's program down to it. */
 export interface LocatedFunction {

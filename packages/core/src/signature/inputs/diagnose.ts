@@ -2,7 +2,9 @@
  * Diagnostic mode of the input hasher: re-walks a value the fast Encoder refused, tracking the path,
  * to name the part that cannot be hashed and say how to fix it.
  */
-import { MAX_DEPTH, UNHASHABLE } from './_hash-inputs-encoder.ts';
+
+import { quote, UnhashableInputError } from '../../errors.ts';
+import { MAX_DEPTH, UNHASHABLE } from './encoder.ts';
 import {
   ArrayProto,
   constructorName,
@@ -11,8 +13,7 @@ import {
   kindOf,
   ObjectProto,
   toTag,
-} from './_hash-inputs-kind.ts';
-import { quote, UnhashableInputError } from './errors.ts';
+} from './kind.ts';
 
 interface Problem {
   path: string;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { hash, hashParts } from './_hash.ts';
+import { hash, hashParts } from '../../_hash.ts';
 
 /** The environment parts that do not change while a process runs: runtime, platform, arch, package versions. */
 export interface StaticEnv {
