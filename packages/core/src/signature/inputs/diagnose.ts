@@ -4,21 +4,32 @@
  */
 
 import { quote, UnhashableInputError } from '../../errors.ts';
-import { MAX_DEPTH, UNHASHABLE } from './encoder.ts';
+import { type ClassInfo, classInfo, prototypeData } from './class-info.ts';
+import { extraKeys, MAX_DEPTH, subclassInfo, UNHASHABLE } from './encoder.ts';
 import {
   ArrayProto,
+  type BuiltinKind,
+  builtinName,
   constructorName,
-  extraFields,
   HASH_PROTOCOL,
   kindOf,
   ObjectProto,
   toTag,
 } from './kind.ts';
+import {
+  hiddenKeys,
+  NO_KEYS,
+  type OwnKeys,
+  ownKeys,
+  sortSymbols,
+  symbolSegment,
+  symbolToken,
+} from './own-keys.ts';
 
 interface Problem {
   path: string;
   what: string;
-  fix: 'default' | 'promise' | 'stream' | 'cycle' | 'depth';
+  fix: 'default' | 'promise' | 'stream' | 'cycle' | 'depth' | 'proxy';
 }
 
 /** The error to throw for `error`, thrown while encoding `value` (input `argument` of `node`, at path `root`). */
@@ -58,6 +69,8 @@ function fixFor(fix: Problem['fix'], argument: string): string {
       return `Read it into a string or Buffer first, ${ignore}, or give the node a \`key\` function.`;
     case 'cycle':
       return `Break the cycle, ${ignore}, give the node a \`key\` function, or ${protocol} that returns acyclic data.`;
+    case 'proxy':
+      return `Pass the proxy's target (or a plain copy) instead, ${ignore}, or give the node a \`key\` function.`;
     case 'depth':
       return `Give the node a \`key\` function, ${ignore}, or ${protocol} that returns a flatter value.`;
     default:
@@ -96,22 +109,27 @@ class Diagnoser {
       if (typeof (value as any).then === 'function') {
         return { path, what: 'is a thenable (an object with a `then` method)', fix: 'promise' };
       }
-      return this.fields(value, Object.keys(value), path);
+      return this.fields(value, Object.keys(value), path) ?? this.fields(value, hiddenKeys(value, -1), path);
     }
     const kind = kindOf(value);
+    if (kind === 'proxy') return { path, what: 'is a Proxy, whose traps may answer anything', fix: 'proxy' };
     const type = constructorName(proto, toTag.call(value).slice(8, -1));
     switch (kind) {
       case 'protocol':
-        return this.walk((value as any)[HASH_PROTOCOL](), `${path}[Symbol.for('memoflow.hash')]()`);
+        return (
+          this.prototypes(classInfo(proto), path) ??
+          this.walk((value as any)[HASH_PROTOCOL](), `${path}[Symbol.for('memoflow.hash')]()`)
+        );
       case 'class':
-        return this.fields(value, Object.keys(value), path);
+        return this.instance(value, classInfo(proto), path) ?? this.own(value, ownKeys(value, 'class'), path);
       case 'error': {
         const error = value as Error;
         return (
+          this.instance(value, classInfo(proto), path) ??
           this.walk(error.name, `${path}.name`) ??
           this.walk(error.message, `${path}.message`) ??
           (Object.hasOwn(error, 'cause') ? this.walk(error.cause, `${path}.cause`) : undefined) ??
-          this.fields(error, Object.keys(error), path)
+          this.own(error, ownKeys(error, 'error'), path)
         );
       }
       case 'map': {
@@ -123,7 +141,7 @@ class Diagnoser {
           if (problem) return problem;
           index++;
         }
-        return this.fields(value, extraFields(value, kind), path);
+        return this.builtin(value, proto, kind, path);
       }
       case 'set': {
         let index = 0;
@@ -131,16 +149,21 @@ class Diagnoser {
           const problem = this.walk(member, `${path}.<member ${index++}>`);
           if (problem) return problem;
         }
-        return this.fields(value, extraFields(value, kind), path);
+        return this.builtin(value, proto, kind, path);
       }
       case 'array':
-        return this.elements(value as unknown[], path) ?? this.fields(value, extraFields(value, kind), path);
-      case 'date':
+        return this.elements(value as unknown[], path) ?? this.builtin(value, proto, kind, path);
       case 'regexp':
+        return (
+          this.walk((value as RegExp).lastIndex, `${path}.lastIndex`) ??
+          this.builtin(value, proto, kind, path)
+        );
+      case 'date':
       case 'boxed':
       case 'binary':
+        return this.builtin(value, proto, kind, path);
       case 'url':
-        return this.fields(value, kind === 'url' ? [] : extraFields(value, kind), path);
+        return undefined;
       case 'symbol':
         return { path, what: `is a boxed symbol (${quote(value.valueOf())})`, fix: 'default' };
       case 'promise':
@@ -152,6 +175,62 @@ class Diagnoser {
       case 'opaque':
         return { path, what: `is a ${type}, whose contents cannot be read`, fix: 'default' };
     }
+  }
+
+  private builtin(value: object, proto: object | null, kind: BuiltinKind, path: string): Problem | undefined {
+    const canonical = builtinName(value, kind);
+    const info = subclassInfo(proto, kind, constructorName(proto, canonical) !== canonical);
+    return (
+      (info === undefined ? undefined : this.instance(value, info, path)) ??
+      this.own(value, extraKeys(value, kind, canonical), path)
+    );
+  }
+
+  /** A class's private fields and prototype data. */
+  private instance(value: object, info: ClassInfo, path: string): Problem | undefined {
+    if (info.privateField !== undefined) {
+      const type = constructorName(Object.getPrototypeOf(value), 'Object');
+      return {
+        path: `${path}.${info.privateField}`,
+        what: `is a private field of class ${type}, which the hasher cannot read`,
+        fix: 'default',
+      };
+    }
+    return this.prototypes(info, path);
+  }
+
+  private prototypes(info: ClassInfo, path: string): Problem | undefined {
+    for (const proto of info.prototypes) {
+      const { keys, symbols } = prototypeData(proto);
+      const at = `${path}.<${constructorName(proto, 'Object')}.prototype>`;
+      const problem = this.own(proto, { keys, hidden: NO_KEYS, symbols: sortSymbols(symbols) }, at);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+
+  private own(object: object, { keys, hidden, symbols }: OwnKeys, path: string): Problem | undefined {
+    if (symbols === undefined) {
+      const described = new Set<string>();
+      for (const symbol of Object.getOwnPropertySymbols(object)) {
+        const token = symbolToken(symbol);
+        if (described.has(token)) {
+          return {
+            path: path + symbolSegment(symbol),
+            what: 'is one of two symbol keys with the same description, which the hash cannot tell apart',
+            fix: 'default',
+          };
+        }
+        described.add(token);
+      }
+    }
+    const problem = this.fields(object, keys, path) ?? this.fields(object, hidden, path);
+    if (problem || symbols === undefined) return problem;
+    for (const symbol of symbols) {
+      const found = this.walk((object as Record<symbol, unknown>)[symbol], path + symbolSegment(symbol));
+      if (found) return found;
+    }
+    return undefined;
   }
 
   private elements(array: readonly unknown[], path: string): Problem | undefined {

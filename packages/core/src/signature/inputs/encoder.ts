@@ -1,22 +1,24 @@
 /**
  * The fast path of the input hasher: walks values and writes the canonical encoding described in
  * hash-inputs.ts, keeping no path. A value it refuses makes it throw UNHASHABLE; the caller then
- * re-walks that value with _hash-inputs-diagnose.ts to say where and why.
+ * re-walks that value with diagnose.ts to say where and why.
  */
+import { type ClassInfo, classInfo, prototypeData } from './class-info.ts';
 import {
   ArrayProto,
   type BuiltinKind,
   builtinName,
   constructorName,
-  extraFields,
   HASH_PROTOCOL,
   kindOf,
   ObjectProto,
   UNBOX,
 } from './kind.ts';
 import { Encoding, EncodingOutput, FLUSH_AT, ILL_FORMED, isWellFormed, TEXT_LIMIT } from './output.ts';
+import { hiddenKeys, NO_KEYS, type OwnKeys, ownKeys, sortSymbols, symbolToken } from './own-keys.ts';
 
 export const MAX_DEPTH = 1000;
+const NO_SYMBOLS: symbol[] = [];
 // Ancestors are compared only this deep on the fast path; a deeper cycle still ends at MAX_DEPTH.
 const CYCLE_SCAN_DEPTH = 32;
 
@@ -28,8 +30,9 @@ export class Encoder extends EncodingOutput {
   depth = 0;
   argumentIndex = 0;
   readonly ancestors: (object | undefined)[] = [];
-  readonly shapeKeys: (string[] | undefined)[] = [];
-  readonly shapeSorted: string[][] = [];
+  readonly shapeKeys: (readonly string[] | undefined)[] = [];
+  readonly shapeSorted: (readonly string[])[] = [];
+  prototypeTokens: Map<object, string> | undefined;
 
   encode(values: readonly unknown[], names: readonly string[] | undefined): Encoding {
     try {
@@ -45,11 +48,13 @@ export class Encoder extends EncodingOutput {
     this.out = '';
     this.stream = undefined;
     this.escape = false;
+    this.prototypeTokens = undefined;
     const ancestors = this.ancestors;
     for (let i = 0; i < ancestors.length; i++) ancestors[i] = undefined;
   }
 
   private run(values: readonly unknown[], names: readonly string[] | undefined): Encoding {
+    this.prototypeTokens = undefined;
     this.out = '';
     this.stream = undefined;
     this.depth = 0;
@@ -105,7 +110,10 @@ export class Encoder extends EncodingOutput {
       (proto === ObjectProto || proto === null) &&
       typeof (value as any)[HASH_PROTOCOL] !== 'function'
     ) {
-      this.fields(value, Object.keys(value));
+      const keys = Object.keys(value);
+      // Non-enumerable keys are rare on plain objects; this length check is what looking for them costs.
+      if (Object.getOwnPropertyNames(value).length === keys.length) this.fields(value, keys);
+      else this.group(value, this.sortKeys(keys), hiddenKeys(value, keys.length), NO_SYMBOLS);
     } else this.other(value, proto);
     this.depth = depth - 1;
   }
@@ -121,7 +129,7 @@ export class Encoder extends EncodingOutput {
     this.out += ']';
   }
 
-  private fields(object: object, keys: string[]): void {
+  private fields(object: object, keys: readonly string[]): void {
     const sorted = this.sortKeys(keys);
     this.out += '{';
     for (let i = 0; i < sorted.length; i++) {
@@ -132,7 +140,7 @@ export class Encoder extends EncodingOutput {
     this.out += '}';
   }
 
-  private sortKeys(keys: string[]): string[] {
+  private sortKeys(keys: readonly string[]): readonly string[] {
     const n = keys.length;
     if (n < 2) return keys;
     // Objects at one depth usually share a shape: remember the last key order seen there and its sort.
@@ -155,30 +163,32 @@ export class Encoder extends EncodingOutput {
     const kind = kindOf(value);
     switch (kind) {
       case 'protocol':
-        this.out += 'P';
-        this.key(constructorName(proto, 'Object'));
+        this.header('P', proto, 'Object', classInfo(proto));
         this.value((value as any)[HASH_PROTOCOL]());
         return;
-      case 'class':
-        this.out += 'C';
-        this.key(constructorName(proto, 'Object'));
-        this.fields(value, Object.keys(value));
+      case 'class': {
+        const info = classInfo(proto);
+        if (info.privateField !== undefined) throw UNHASHABLE;
+        this.header('C', proto, 'Object', info);
+        this.own(value, ownKeys(value, 'class'));
         return;
+      }
       case 'error': {
         const error = value as Error;
-        this.out += 'E';
-        this.key(constructorName(proto, 'Error'));
+        const info = classInfo(proto);
+        if (info.privateField !== undefined) throw UNHASHABLE;
+        this.header('E', proto, 'Error', info);
         this.value(error.name);
         this.value(error.message);
         if (Object.hasOwn(error, 'cause')) {
           this.out += 'c';
           this.value(error.cause);
         }
-        this.fields(error, Object.keys(error));
+        this.own(error, ownKeys(error, 'error'));
         return;
       }
       case 'url':
-        this.out += 'P';
+        this.out += 'u';
         this.key(constructorName(proto, 'URL'));
         this.string(String(value));
         return;
@@ -199,9 +209,10 @@ export class Encoder extends EncodingOutput {
   private builtin(value: object, proto: object | null, kind: BuiltinKind): void {
     const canonical = builtinName(value, kind);
     const name = constructorName(proto, canonical);
-    if (name !== canonical) {
-      this.out += 'C';
-      this.key(name);
+    const info = subclassInfo(proto, kind, name !== canonical);
+    if (info !== undefined) {
+      if (info.privateField !== undefined) throw UNHASHABLE;
+      this.header('C', proto, canonical, info);
     }
     switch (kind) {
       case 'map':
@@ -217,6 +228,7 @@ export class Encoder extends EncodingOutput {
         this.out += 'R';
         this.string((value as RegExp).source);
         this.string((value as RegExp).flags);
+        this.value((value as RegExp).lastIndex);
         break;
       case 'boxed':
         this.out += 'B';
@@ -229,9 +241,78 @@ export class Encoder extends EncodingOutput {
         this.binary(canonical, value);
         break;
     }
-    if (name !== canonical) {
-      this.fields(value, extraFields(value, kind));
+    const extra = extraKeys(value, kind, canonical);
+    if (extra.keys.length > 0 || extra.hidden.length > 0 || extra.symbols?.length !== 0) {
+      this.out += 'x';
+      this.own(value, extra);
     }
+  }
+
+  /** `<tag><key name><key class identity>[p<count>:{data}...]`: what an object's class contributes. */
+  private header(tag: string, proto: object | null, fallback: string, info: ClassInfo): void {
+    this.out += tag;
+    this.key(constructorName(proto, fallback));
+    this.key(info.identity);
+    if (info.prototypes.length === 0) return;
+    // Prototype data may change between calls but not within one encoding: encoded once per class per call.
+    this.prototypeTokens ??= new Map();
+    let token = this.prototypeTokens.get(info.prototypes[0]!);
+    if (token === undefined) {
+      token = this.prototypeToken(info.prototypes);
+      this.prototypeTokens.set(info.prototypes[0]!, token);
+    }
+    this.out += token;
+  }
+
+  private prototypeToken(prototypes: readonly object[]): string {
+    const data = prototypes.map(prototypeData);
+    if (data.every(({ keys, symbols }) => keys.length === 0 && symbols.length === 0)) return '';
+    const outer = this.out;
+    const outerStream = this.stream;
+    this.out = 'p' + data.length + ':';
+    this.stream = undefined;
+    for (let i = 0; i < data.length; i++) {
+      const symbols = sortSymbols(data[i]!.symbols);
+      if (symbols === undefined) throw UNHASHABLE;
+      this.group(prototypes[i]!, data[i]!.keys, NO_KEYS, symbols);
+    }
+    const token = this.stream !== undefined || this.out.length > TEXT_LIMIT ? 'ph' + this.finish() : this.out;
+    this.out = outer;
+    this.stream = outerStream;
+    return token;
+  }
+
+  private own(object: object, { keys, hidden, symbols }: OwnKeys): void {
+    if (symbols === undefined) throw UNHASHABLE;
+    if (hidden.length === 0 && symbols.length === 0) this.fields(object, keys);
+    else this.group(object, this.sortKeys(keys), hidden, symbols);
+  }
+
+  /** `{<key><value>...~<key><value>...y<symbol key><value>...}`: enumerable, then non-enumerable, then symbol keys. */
+  private group(
+    object: object,
+    sorted: readonly string[],
+    hidden: readonly string[],
+    symbols: readonly symbol[],
+  ): void {
+    const record = object as Record<string | symbol, unknown>;
+    this.out += '{';
+    for (let i = 0; i < sorted.length; i++) {
+      this.key(sorted[i]!);
+      this.value(record[sorted[i]!]);
+    }
+    for (let i = 0; i < hidden.length; i++) {
+      this.out += '~';
+      this.key(hidden[i]!);
+      this.value(record[hidden[i]!]);
+    }
+    for (let i = 0; i < symbols.length; i++) {
+      const token = symbolToken(symbols[i]!);
+      this.out += 'y' + token[0];
+      if (token.length > 1 || token[0] !== 'u') this.key(token.slice(1));
+      this.value(record[symbols[i]!]);
+    }
+    this.out += '}';
   }
 
   private binary(kind: string, value: object): void {
@@ -269,4 +350,26 @@ export class Encoder extends EncodingOutput {
       if (this.out.length > FLUSH_AT) this.flush();
     }
   }
+}
+
+/** The ClassInfo of a built-in's subclass, or undefined for the built-in itself. */
+export function subclassInfo(
+  proto: object | null,
+  kind: BuiltinKind,
+  renamed: boolean,
+): ClassInfo | undefined {
+  // Buffer.prototype is a JavaScript class of Node's own: for binary data only a renamed constructor counts.
+  if (kind === 'binary') return renamed ? classInfo(proto) : undefined;
+  const info = classInfo(proto);
+  return renamed || info.prototypes.length > 0 ? info : undefined;
+}
+
+/** The own keys of a built-in that its built-in encoding does not cover. */
+export function extraKeys(value: object, kind: BuiltinKind, canonical: string): OwnKeys {
+  // Listing a typed array's keys lists every element (O(length)): only its symbol keys are looked at.
+  if (kind === 'binary')
+    return { keys: NO_KEYS, hidden: NO_KEYS, symbols: sortSymbols(Object.getOwnPropertySymbols(value)) };
+  if (kind === 'regexp') return ownKeys(value, 'regexp');
+  if (kind === 'array') return ownKeys(value, 'array');
+  return ownKeys(value, canonical === 'String' ? 'string' : 'other');
 }

@@ -3,6 +3,8 @@
  * why its diagnostic walker refuses it. Shared by both, so they never disagree.
  */
 
+import { types } from 'node:util';
+
 export const ObjectProto = Object.prototype;
 
 /** Classes implement `[HASH_PROTOCOL](): unknown`; its return value is hashed in place of the instance. */
@@ -22,6 +24,7 @@ export type Kind =
   | 'promise'
   | 'thenable'
   | 'stream'
+  | 'proxy'
   | 'opaque';
 
 const KIND_BY_TAG = new Map<string, Kind>([
@@ -71,7 +74,10 @@ const KIND_BY_TAG = new Map<string, Kind>([
 
 /** The kind of an object that is not a plain object or plain array. */
 // By brand tag rather than instanceof, so that objects from another realm (vm, worker) are recognised.
+// A proxy is told apart first, so that no trap runs: a proxy of a built-in fails its brand checks
+// (Map.prototype.entries throws a TypeError), and its traps may answer anything.
 export function kindOf(value: object): Kind {
+  if (types.isProxy(value)) return 'proxy';
   if (typeof (value as any)[HASH_PROTOCOL] === 'function') return 'protocol';
   if (ArrayBuffer.isView(value)) return 'binary';
   const kind = KIND_BY_TAG.get(toTag.call(value));
@@ -108,16 +114,4 @@ export function constructorName(proto: object | null, fallback: string): string 
   const ctor = proto === null ? undefined : (proto as { constructor?: unknown }).constructor;
   const name = typeof ctor === 'function' ? ctor.name : undefined;
   return typeof name === 'string' && name !== '' ? name : fallback;
-}
-
-/** The own keys of a built-in that its built-in encoding does not already cover. */
-export function extraFields(value: object, kind: BuiltinKind): string[] {
-  // A typed array's keys are its elements, already hashed as bytes; listing them would cost O(length).
-  if (kind === 'binary') return [];
-  const keys = Object.keys(value);
-  return kind === 'array' ? keys.filter((key) => !isIndex(key)) : keys;
-}
-
-function isIndex(key: string): boolean {
-  return /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
 }
