@@ -3,6 +3,7 @@
  * class, the `#private` field that makes it unreadable, and the prototypes whose own data it hashes.
  */
 import { classIdentity } from '../code/class-identity.ts';
+import type { BuiltinKind } from './kind.ts';
 import { privateFieldOf } from './private-fields.ts';
 
 /** An object's class as the input hasher sees it. */
@@ -65,4 +66,16 @@ function isBuiltinPrototype(proto: object): boolean {
 
 function isNative(fn: Function): boolean {
   return functionToString.call(fn).endsWith('{ [native code] }');
+}
+
+/** The ClassInfo of a built-in's subclass, or undefined for the built-in itself. */
+export function subclassInfo(
+  proto: object | null,
+  kind: BuiltinKind,
+  renamed: boolean,
+): ClassInfo | undefined {
+  // Buffer.prototype is a JavaScript class of Node's own: for binary data only a renamed constructor counts.
+  if (kind === 'binary') return renamed ? classInfo(proto) : undefined;
+  const info = classInfo(proto);
+  return renamed || info.prototypes.length > 0 ? info : undefined;
 }

@@ -4,8 +4,8 @@
  */
 
 import { quote, UnhashableInputError } from '../../errors.ts';
-import { type ClassInfo, classInfo, prototypeData } from './class-info.ts';
-import { extraKeys, MAX_DEPTH, subclassInfo, UNHASHABLE } from './encoder.ts';
+import { type ClassInfo, classInfo, prototypeData, subclassInfo } from './class-info.ts';
+import { MAX_DEPTH, UNHASHABLE } from './encoder.ts';
 import {
   ArrayProto,
   type BuiltinKind,
@@ -17,6 +17,7 @@ import {
   toTag,
 } from './kind.ts';
 import {
+  extraKeys,
   hiddenKeys,
   NO_KEYS,
   type OwnKeys,

@@ -3,7 +3,7 @@
  * hash-inputs.ts, keeping no path. A value it refuses makes it throw UNHASHABLE; the caller then
  * re-walks that value with diagnose.ts to say where and why.
  */
-import { type ClassInfo, classInfo, prototypeData } from './class-info.ts';
+import { type ClassInfo, classInfo, prototypeData, subclassInfo } from './class-info.ts';
 import {
   ArrayProto,
   type BuiltinKind,
@@ -15,7 +15,15 @@ import {
   UNBOX,
 } from './kind.ts';
 import { Encoding, EncodingOutput, FLUSH_AT, ILL_FORMED, isWellFormed, TEXT_LIMIT } from './output.ts';
-import { hiddenKeys, NO_KEYS, type OwnKeys, ownKeys, sortSymbols, symbolToken } from './own-keys.ts';
+import {
+  extraKeys,
+  hiddenKeys,
+  NO_KEYS,
+  type OwnKeys,
+  ownKeys,
+  sortSymbols,
+  symbolToken,
+} from './own-keys.ts';
 
 export const MAX_DEPTH = 1000;
 const NO_SYMBOLS: symbol[] = [];
@@ -350,26 +358,4 @@ export class Encoder extends EncodingOutput {
       if (this.out.length > FLUSH_AT) this.flush();
     }
   }
-}
-
-/** The ClassInfo of a built-in's subclass, or undefined for the built-in itself. */
-export function subclassInfo(
-  proto: object | null,
-  kind: BuiltinKind,
-  renamed: boolean,
-): ClassInfo | undefined {
-  // Buffer.prototype is a JavaScript class of Node's own: for binary data only a renamed constructor counts.
-  if (kind === 'binary') return renamed ? classInfo(proto) : undefined;
-  const info = classInfo(proto);
-  return renamed || info.prototypes.length > 0 ? info : undefined;
-}
-
-/** The own keys of a built-in that its built-in encoding does not cover. */
-export function extraKeys(value: object, kind: BuiltinKind, canonical: string): OwnKeys {
-  // Listing a typed array's keys lists every element (O(length)): only its symbol keys are looked at.
-  if (kind === 'binary')
-    return { keys: NO_KEYS, hidden: NO_KEYS, symbols: sortSymbols(Object.getOwnPropertySymbols(value)) };
-  if (kind === 'regexp') return ownKeys(value, 'regexp');
-  if (kind === 'array') return ownKeys(value, 'array');
-  return ownKeys(value, canonical === 'String' ? 'string' : 'other');
 }

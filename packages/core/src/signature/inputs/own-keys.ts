@@ -2,6 +2,7 @@
  * Which own properties of an object the input hasher encodes besides its enumerable string keys:
  * non-enumerable string keys and symbol keys. Shared by the encoder and the diagnostic walker.
  */
+import type { BuiltinKind } from './kind.ts';
 
 /** What kind of owner the keys belong to: some own keys are already covered by the built-in's encoding. */
 export type OwnerKind = 'class' | 'error' | 'regexp' | 'string' | 'array' | 'other';
@@ -93,3 +94,13 @@ const WELL_KNOWN = new Map<symbol, string>(
     .filter((name) => typeof (Symbol as any)[name] === 'symbol')
     .map((name) => [(Symbol as any)[name] as symbol, name]),
 );
+
+/** The own keys of a built-in that its built-in encoding does not cover. */
+export function extraKeys(value: object, kind: BuiltinKind, canonical: string): OwnKeys {
+  // Listing a typed array's keys lists every element (O(length)): only its symbol keys are looked at.
+  if (kind === 'binary')
+    return { keys: NO_KEYS, hidden: NO_KEYS, symbols: sortSymbols(Object.getOwnPropertySymbols(value)) };
+  if (kind === 'regexp') return ownKeys(value, 'regexp');
+  if (kind === 'array') return ownKeys(value, 'array');
+  return ownKeys(value, canonical === 'String' ? 'string' : 'other');
+}
