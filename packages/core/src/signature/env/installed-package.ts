@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { type Dirent, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** A package as installed on disk: what its package.json says about itself and what it needs. */
@@ -77,8 +77,9 @@ const realByPath = new Map<string, string | undefined>();
 
 /**
  * `path` with every symlink followed; `undefined` when it does not exist. The same as `realpathSync`, but each
- * directory is resolved once per process: pnpm's layout links every dependency of every package, and a
- * closure walk that paid a full realpath (a `lstat` per path component) for each link spent most of its time there.
+ * directory is resolved once per process, and the entries of `node_modules`, scope and `.pnpm` folders are
+ * typed from one listing of the folder: pnpm links every dependency of every package, and a closure walk
+ * that paid a full realpath (a `lstat` per path component) for each link spent most of its time there.
  */
 export function realPath(path: string, links = 0): string | undefined {
   if (realByPath.has(path)) return realByPath.get(path);
@@ -87,17 +88,30 @@ export function realPath(path: string, links = 0): string | undefined {
   const realParent = realPath(parent, links);
   let real: string | undefined;
   if (realParent !== undefined) {
-    const candidate = join(realParent, basename(path));
-    const stat = lstatSync(candidate, { throwIfNoEntry: false });
-    if (stat?.isSymbolicLink()) {
+    const name = basename(path);
+    const candidate = join(realParent, name);
+    const entry = isListed(realParent)
+      ? entriesOf(realParent)?.get(name)
+      : lstatSync(candidate, { throwIfNoEntry: false });
+    if (entry?.isSymbolicLink()) {
       // Past 40 links it is a loop, as the OS's own limit says.
       real = links < 40 ? realPath(resolve(realParent, readlinkSync(candidate)), links + 1) : undefined;
-    } else if (stat) {
+    } else if (entry) {
       real = candidate;
     }
   }
   realByPath.set(path, real);
   return real;
+}
+
+/** Folders whose listing a walk reads anyway, or that hold many packages (pnpm's virtual store). */
+function isListed(dir: string): boolean {
+  const name = basename(dir);
+  return (
+    name === 'node_modules' ||
+    name === '.pnpm' ||
+    (name.startsWith('@') && basename(dirname(dir)) === 'node_modules')
+  );
 }
 
 const lookupDirsByDir = new Map<string, string[]>();
@@ -121,20 +135,20 @@ function splitScope(name: string): [string, string | undefined] {
   return slash === -1 ? [name, undefined] : [name.slice(0, slash), name.slice(slash + 1)];
 }
 
-const entriesByDir = new Map<string, Set<string> | undefined>();
+const entriesByDir = new Map<string, Map<string, Dirent> | undefined>();
 
 /**
- * The names in a folder, read once per process. A closure walk asks each `node_modules` above a package
- * for every dependency, and most asks miss (absent optional and peer dependencies, folders with no
+ * The entries of a folder by name, read once per process. A closure walk asks each `node_modules` above a
+ * package for every dependency, and most asks miss (absent optional and peer dependencies, folders with no
  * `node_modules`): one listing per folder answers them all.
  */
-function entriesOf(dir: string): Set<string> | undefined {
+function entriesOf(dir: string): Map<string, Dirent> | undefined {
   if (entriesByDir.has(dir)) return entriesByDir.get(dir);
-  let entries: Set<string> | undefined;
+  let entries: Map<string, Dirent> | undefined;
   // Most folders asked about do not exist; existsSync answers that several times faster than a throwing readdirSync.
   if (existsSync(dir)) {
     try {
-      entries = new Set(readdirSync(dir));
+      entries = new Map(readdirSync(dir, { withFileTypes: true }).map((entry) => [entry.name, entry]));
     } catch {
       entries = undefined;
     }
