@@ -1,0 +1,169 @@
+import type { Session } from 'node:inspector';
+
+/** A value as the inspector protocol describes it (`Runtime.RemoteObject`). */
+export interface RemoteObject {
+  type: string;
+  subtype?: string;
+  value?: unknown;
+  unserializableValue?: string;
+  objectId?: string;
+  description?: string;
+}
+
+/** One property of `Runtime.getProperties`; a binding in its temporal dead zone has neither `value` nor `get`. */
+export interface RemoteProperty {
+  name: string;
+  value?: RemoteObject;
+  get?: RemoteObject;
+}
+
+/** What `Debugger.scriptParsed` says of a script. */
+export interface ScriptInfo {
+  /** `file:///…` for files, `node:…` for Node's own modules, empty for eval'd code. */
+  url: string;
+  /** The `sourceMappingURL` comment's value: a `data:` URL, or a URL relative to `url`; empty when none. */
+  sourceMapURL: string;
+  /** SHA-256 (hex) of the script's source text encoded as UTF-8. */
+  hash: string;
+}
+
+/** A same-thread inspector session whose every call answers synchronously. */
+export interface Inspector {
+  post<T = any>(method: string, params?: object): T;
+  /** A remote handle on a live value, valid until `release()`. */
+  handleOf(value: unknown): string;
+  /** The live values behind remote objects: the very objects, not copies. */
+  liveValues(objects: readonly RemoteObject[]): unknown[];
+  /** The script V8 calls `scriptId`; undefined when V8 does not report it. */
+  script(scriptId: string): ScriptInfo | undefined;
+  /** Frees every remote handle made since the last release. */
+  release(): void;
+}
+
+const GROUP = 'memoflow';
+const BRIDGE_GROUP = 'memoflow-bridge';
+const BRIDGE_KEY = Symbol.for('memoflow.inspector-bridge');
+
+let connection: Inspector | string | undefined;
+
+/** The process's inspector, connected on first use; a string says why there is none. */
+export function inspector(): Inspector | string {
+  connection ??= connect();
+  return connection;
+}
+
+function connect(): Inspector | string {
+  if (!process.features.inspector) {
+    return 'this Node.js was built without the inspector (`process.features.inspector` is false)';
+  }
+  let session: Session;
+  try {
+    const { Session } = process.getBuiltinModule('node:inspector');
+    session = new Session();
+    session.connect();
+  } catch (error) {
+    return `the inspector session could not connect: ${(error as Error).message}`;
+  }
+  try {
+    return open(session);
+  } catch (error) {
+    session.disconnect();
+    return `the inspector session does not work: ${(error as Error).message}`;
+  }
+}
+
+function open(session: Session): Inspector {
+  const post = <T>(method: string, params?: object): T => {
+    let answered = false;
+    let failure: Error | null = null;
+    let answer: unknown;
+    session.post(method, params ?? {}, (error: Error | null, result?: unknown) => {
+      answered = true;
+      failure = error;
+      answer = result;
+    });
+    if (!answered) throw new Error(`the inspector did not answer \`${method}\` synchronously`);
+    if (failure) throw failure;
+    return answer as T;
+  };
+
+  // The inspector can only hand out objects it can reach, so one object of ours is made reachable
+  // once; values travel both ways through it instead of through globals.
+  const bridge: { slot: unknown; received: unknown[] } = { slot: undefined, received: [] };
+  const global = globalThis as Record<symbol, unknown>;
+  global[BRIDGE_KEY] = bridge;
+  let bridgeId: string;
+  try {
+    const { result } = post<{ result: RemoteObject }>('Runtime.evaluate', {
+      expression: `globalThis[Symbol.for(${JSON.stringify(BRIDGE_KEY.description)})]`,
+      objectGroup: BRIDGE_GROUP,
+      silent: true,
+    });
+    bridgeId = result.objectId!;
+  } finally {
+    delete global[BRIDGE_KEY];
+  }
+
+  const scripts = new Map<string, ScriptInfo>();
+  session.on('Debugger.scriptParsed', ({ params }) => {
+    scripts.set(params.scriptId, {
+      url: params.url,
+      sourceMapURL: params.sourceMapURL ?? '',
+      hash: params.hash,
+    });
+  });
+  // Debugger.enable replays every live script, so a disabled debugger loses nothing; while enabled
+  // it would report every script compiled later, each of our own calls included, and slows
+  // module loading (see docs/architecture.md).
+  const refreshScripts = () => {
+    post('Debugger.enable', {});
+    post('Debugger.disable', {});
+  };
+
+  return {
+    post,
+    handleOf(value) {
+      bridge.slot = value;
+      try {
+        const { result } = post<{ result: RemoteObject }>('Runtime.callFunctionOn', {
+          objectId: bridgeId,
+          functionDeclaration: 'function () { return this.slot; }',
+          objectGroup: GROUP,
+          silent: true,
+        });
+        return result.objectId!;
+      } finally {
+        bridge.slot = undefined;
+      }
+    },
+    liveValues(objects) {
+      const remote = objects.filter((object) => object.objectId);
+      if (remote.length > 0) {
+        post('Runtime.callFunctionOn', {
+          objectId: bridgeId,
+          functionDeclaration: 'function (...values) { this.received = values; }',
+          arguments: remote.map((object) => ({ objectId: object.objectId })),
+          silent: true,
+        });
+      }
+      const received = bridge.received;
+      bridge.received = [];
+      let next = 0;
+      return objects.map((object) => (object.objectId ? received[next++] : primitiveValue(object)));
+    },
+    script(scriptId) {
+      if (!scripts.has(scriptId)) refreshScripts();
+      return scripts.get(scriptId);
+    },
+    release() {
+      post('Runtime.releaseObjectGroup', { objectGroup: GROUP });
+    },
+  };
+}
+
+function primitiveValue(object: RemoteObject): unknown {
+  const unserializable = object.unserializableValue;
+  if (unserializable === undefined) return object.value;
+  if (unserializable.endsWith('n')) return BigInt(unserializable.slice(0, -1));
+  return Number(unserializable);
+}

@@ -1,0 +1,195 @@
+import { types } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { CapturedVariableError } from '../../errors.ts';
+import { type Inspector, inspector, type RemoteObject, type RemoteProperty } from './inspector.ts';
+import { type FunctionSite, siteOf } from './source-map.ts';
+
+export type { FunctionSite } from './source-map.ts';
+
+/** What V8 knows of a live function. */
+export type RuntimeFunction =
+  | { kind: 'source'; site: FunctionSite }
+  | { kind: 'bound'; target: Function; boundThis: unknown; boundArgs: unknown[] }
+  | { kind: 'native' }
+  | { kind: 'unknown'; reason: string };
+
+/**
+ * The value `closureValues` gives a variable read before its declaration ran (its temporal dead
+ * zone): `let x` above which the function was created and called, or an import of a module that
+ * is still being evaluated in an import cycle.
+ */
+export const TEMPORAL_DEAD_ZONE: unique symbol = Symbol('memoflow.temporalDeadZone');
+
+interface FunctionProperties {
+  location?: { scriptId: string; lineNumber: number; columnNumber: number };
+  scopes?: RemoteObject;
+  target?: RemoteObject;
+  boundThis?: RemoteObject;
+  boundArgs?: RemoteObject;
+}
+
+const known = new WeakMap<Function, RuntimeFunction>();
+
+/**
+ * What V8 knows of `fn`: where its code is (after source maps), what a bound function binds, or
+ * that it is native. Cached per function. A class gives its constructor's site. Never throws: what
+ * cannot be known is `{ kind: 'unknown', reason }`, the reason a sentence to show users.
+ */
+export function inspectFunction(fn: Function): RuntimeFunction {
+  let runtime = known.get(fn);
+  if (!runtime) {
+    runtime = describe(fn);
+    known.set(fn, runtime);
+  }
+  return runtime;
+}
+
+function describe(fn: Function): RuntimeFunction {
+  if (types.isProxy(fn))
+    return { kind: 'unknown', reason: "it is a Proxy, whose behaviour is its handler's" };
+  const session = inspector();
+  if (typeof session === 'string') return { kind: 'unknown', reason: session };
+  try {
+    const properties = functionProperties(session, fn);
+    if (properties.target) {
+      const [target, boundThis, boundArgs] = session.liveValues([
+        properties.target,
+        properties.boundThis ?? { type: 'undefined' },
+        properties.boundArgs ?? { type: 'undefined' },
+      ]);
+      return {
+        kind: 'bound',
+        target: target as Function,
+        boundThis,
+        boundArgs: Array.from((boundArgs as unknown[] | undefined) ?? []),
+      };
+    }
+    const location = properties.location;
+    if (!location) return { kind: 'native' };
+    const script = session.script(location.scriptId);
+    if (!script)
+      return {
+        kind: 'unknown',
+        reason: `V8 does not report the script its code is in (${location.scriptId})`,
+      };
+    const length = Function.prototype.toString.call(fn).length;
+    const site = siteOf(script, location.lineNumber, location.columnNumber, length);
+    return typeof site === 'string' ? { kind: 'unknown', reason: site } : { kind: 'source', site };
+  } catch (error) {
+    return { kind: 'unknown', reason: `inspecting it failed: ${(error as Error).message}` };
+  } finally {
+    releaseQuietly(session);
+  }
+}
+
+/**
+ * The current values of the variables `fn`'s closure holds, looked up by name innermost scope
+ * first (closures, blocks, `catch`, `with`, module and script-level bindings), never in the global
+ * scope. A name not found is absent from the map; a variable in its temporal dead zone maps to
+ * {@link TEMPORAL_DEAD_ZONE}. Objects and functions are the live values, not copies.
+ *
+ * @throws {CapturedVariableError} when the inspector is unavailable, naming the reason and the fix.
+ */
+export function closureValues(fn: Function, names: readonly string[]): Map<string, unknown> {
+  if (names.length === 0) return new Map();
+  const session = inspector();
+  if (typeof session === 'string') throw unreadable(fn, names, session);
+  try {
+    revealTemporalDeadZone(session);
+    return readClosure(session, fn, names);
+  } catch (error) {
+    throw unreadable(fn, names, (error as Error).message);
+  } finally {
+    releaseQuietly(session);
+  }
+}
+
+function readClosure(session: Inspector, fn: Function, names: readonly string[]): Map<string, unknown> {
+  const found = new Map<string, unknown>();
+  const { scopes } = functionProperties(session, fn);
+  if (!scopes?.objectId) return found;
+  const wanted = new Set(names);
+  const remote = new Map<string, RemoteObject>();
+  for (const scope of ownProperties(session, scopes.objectId)) {
+    if (wanted.size === 0) break;
+    if (!/^\d+$/.test(scope.name) || !scope.value?.objectId) continue;
+    if (scope.value.description?.startsWith('Global')) continue;
+    for (const variable of ownProperties(session, scope.value.objectId)) {
+      if (!wanted.delete(variable.name)) continue;
+      if (variable.value) remote.set(variable.name, variable.value);
+      else if (variable.get)
+        throw new Error(`\`${variable.name}\` is read through a getter of a \`with\` object`);
+      else found.set(variable.name, TEMPORAL_DEAD_ZONE);
+    }
+  }
+  const values = session.liveValues([...remote.values()]);
+  let index = 0;
+  for (const name of remote.keys()) found.set(name, values[index++]);
+  return found;
+}
+
+let temporalDeadZoneVisible: boolean | undefined;
+
+/**
+ * V8 reads a binding in its temporal dead zone as `undefined` unless its debug flag
+ * `--experimental-value-unavailable` is set, which changes nothing but what debuggers are told.
+ * Checked on a binding of our own first, so a V8 that reports it by default is left alone.
+ */
+function revealTemporalDeadZone(session: Inspector): void {
+  if (temporalDeadZoneVisible !== undefined) return;
+  const probe = temporalDeadZoneProbe();
+  const visible = () => readClosure(session, probe, ['hole']).get('hole') === TEMPORAL_DEAD_ZONE;
+  temporalDeadZoneVisible = visible();
+  if (!temporalDeadZoneVisible) {
+    setFlagsFromString('--experimental-value-unavailable');
+    temporalDeadZoneVisible = visible();
+  }
+}
+
+function temporalDeadZoneProbe(): Function {
+  const read = () => hole;
+  if (read) return read;
+  const hole = 0;
+  return read;
+}
+
+function functionProperties(session: Inspector, fn: Function): FunctionProperties {
+  const { internalProperties = [] } = session.post<{ internalProperties?: RemoteProperty[] }>(
+    'Runtime.getProperties',
+    { objectId: session.handleOf(fn), ownProperties: true },
+  );
+  const properties: FunctionProperties = {};
+  for (const { name, value } of internalProperties) {
+    if (name === '[[FunctionLocation]]') properties.location = value?.value as FunctionProperties['location'];
+    else if (name === '[[Scopes]]') properties.scopes = value;
+    else if (name === '[[TargetFunction]]') properties.target = value;
+    else if (name === '[[BoundThis]]') properties.boundThis = value;
+    else if (name === '[[BoundArgs]]') properties.boundArgs = value;
+  }
+  return properties;
+}
+
+function ownProperties(session: Inspector, objectId: string): RemoteProperty[] {
+  return session.post<{ result: RemoteProperty[] }>('Runtime.getProperties', {
+    objectId,
+    ownProperties: true,
+  }).result;
+}
+
+function releaseQuietly(session: Inspector): void {
+  try {
+    session.release();
+  } catch {
+    // Releasing can only fail when the session is gone, and then nothing is held.
+  }
+}
+
+function unreadable(fn: Function, names: readonly string[], reason: string): CapturedVariableError {
+  const name = fn.name || 'anonymous';
+  const list = names.map((variable) => `\`${variable}\``).join(', ');
+  return new CapturedVariableError(
+    name,
+    names,
+    `Cannot read the values of ${list}, which \`${name}\` captures: ${reason}. Pass them through \`captures: { ${names.join(', ')} }\`.`,
+  );
+}
