@@ -36,6 +36,8 @@ export interface Inspector {
   liveValues(objects: readonly RemoteObject[]): unknown[];
   /** The script V8 calls `scriptId`; undefined when V8 does not report it. */
   script(scriptId: string): ScriptInfo | undefined;
+  /** The source text of a script as V8 runs it. */
+  scriptSource(scriptId: string): string;
   /** Frees every remote handle made since the last release. */
   release(): void;
 }
@@ -115,9 +117,13 @@ function open(session: Session): Inspector {
   // Debugger.enable replays every live script, so a disabled debugger loses nothing; while enabled
   // it would report every script compiled later, each of our own calls included, and slows
   // module loading (see docs/architecture.md).
-  const refreshScripts = () => {
+  const withDebugger = <T>(use: () => T): T => {
     post('Debugger.enable', {});
-    post('Debugger.disable', {});
+    try {
+      return use();
+    } finally {
+      post('Debugger.disable', {});
+    }
   };
 
   return {
@@ -152,8 +158,13 @@ function open(session: Session): Inspector {
       return objects.map((object) => (object.objectId ? received[next++] : primitiveValue(object)));
     },
     script(scriptId) {
-      if (!scripts.has(scriptId)) refreshScripts();
+      if (!scripts.has(scriptId)) withDebugger(() => undefined);
       return scripts.get(scriptId);
+    },
+    scriptSource(scriptId) {
+      return withDebugger(
+        () => post<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId }).scriptSource,
+      );
     },
     release() {
       post('Runtime.releaseObjectGroup', { objectGroup: GROUP });

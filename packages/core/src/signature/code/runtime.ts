@@ -14,9 +14,8 @@ export type RuntimeFunction =
   | { kind: 'unknown'; reason: string };
 
 /**
- * The value `closureValues` gives a variable read before its declaration ran (its temporal dead
- * zone): `let x` above which the function was created and called, or an import of a module that
- * is still being evaluated in an import cycle.
+ * The value `closureValues` gives a variable in its temporal dead zone: a `let`, `const` or `class`
+ * whose declaration has not run yet, or an import from a module still being evaluated in a cycle.
  */
 export const TEMPORAL_DEAD_ZONE: unique symbol = Symbol('memoflow.temporalDeadZone');
 
@@ -45,8 +44,9 @@ export function inspectFunction(fn: Function): RuntimeFunction {
 }
 
 function describe(fn: Function): RuntimeFunction {
-  if (types.isProxy(fn))
+  if (types.isProxy(fn)) {
     return { kind: 'unknown', reason: "it is a Proxy, whose behaviour is its handler's" };
+  }
   const session = inspector();
   if (typeof session === 'string') return { kind: 'unknown', reason: session };
   try {
@@ -67,13 +67,13 @@ function describe(fn: Function): RuntimeFunction {
     const location = properties.location;
     if (!location) return { kind: 'native' };
     const script = session.script(location.scriptId);
-    if (!script)
-      return {
-        kind: 'unknown',
-        reason: `V8 does not report the script its code is in (${location.scriptId})`,
-      };
+    if (!script) {
+      const reason = `V8 does not report the script its code is in (${location.scriptId})`;
+      return { kind: 'unknown', reason };
+    }
     const length = Function.prototype.toString.call(fn).length;
-    const site = siteOf(script, location.lineNumber, location.columnNumber, length);
+    const running = () => session.scriptSource(location.scriptId);
+    const site = siteOf(script, location.lineNumber, location.columnNumber, length, running);
     return typeof site === 'string' ? { kind: 'unknown', reason: site } : { kind: 'source', site };
   } catch (error) {
     return { kind: 'unknown', reason: `inspecting it failed: ${(error as Error).message}` };
@@ -113,12 +113,15 @@ function readClosure(session: Inspector, fn: Function, names: readonly string[])
   for (const scope of ownProperties(session, scopes.objectId)) {
     if (wanted.size === 0) break;
     if (!/^\d+$/.test(scope.name) || !scope.value?.objectId) continue;
-    if (scope.value.description?.startsWith('Global')) continue;
+    const kind = scope.value.description ?? '';
+    if (kind.startsWith('Global')) continue;
+    if (kind.startsWith('With')) {
+      // A `with` object's names come from its prototype chain and its `Symbol.unscopables` too.
+      throw new Error(`it is inside a \`with\` statement, whose object may hold ${[...wanted].join(', ')}`);
+    }
     for (const variable of ownProperties(session, scope.value.objectId)) {
       if (!wanted.delete(variable.name)) continue;
       if (variable.value) remote.set(variable.name, variable.value);
-      else if (variable.get)
-        throw new Error(`\`${variable.name}\` is read through a getter of a \`with\` object`);
       else found.set(variable.name, TEMPORAL_DEAD_ZONE);
     }
   }

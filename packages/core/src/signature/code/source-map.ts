@@ -34,13 +34,15 @@ const maps = new Map<string, TraceMap | string>();
 /**
  * The site in the user's file of a function V8 reports at a 0-based position in a running script,
  * its code `length` characters long, or a sentence saying why there is none. A site is only given
- * when the file on disk is the code that runs.
+ * when the file on disk is the code that runs; `runningSource` reads the script's text from V8 when
+ * its hash cannot tell.
  */
 export function siteOf(
   script: ScriptInfo,
   line: number,
   column: number,
   length: number,
+  runningSource: () => string,
 ): FunctionSite | string {
   const running = pathOfUrl(script.url);
   if (running === undefined) return noFile(script.url);
@@ -57,7 +59,9 @@ export function siteOf(
   }
   const source = textOf(running);
   if (!source) return `its file ${running} cannot be read`;
-  if (sha256(source.loaded) !== script.hash) {
+  // V8 11.3 reports SHA-256 of the UTF-8 source as the hash; should another V8 hash otherwise,
+  // the text itself settles it.
+  if (sha256(source.loaded) !== script.hash && source.loaded !== runningSource()) {
     return `its file ${running} is not the code that runs: it changed after it was loaded, or a loader transformed it without a source map`;
   }
   return site(running, line, column);
