@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { tsPlugin } from '@sveltejs/acorn-typescript';
-import { type Options, Parser } from 'acorn';
+export { loadModule, parseSource, parseStats } from './parse.ts';
 
-/** An ESTree node as acorn (and its TypeScript plugin) produces it. */
+/** An ESTree node as oxc-parser produces it (TypeScript AST shape); `start`/`end` are UTF-16 offsets. */
 export interface AstNode {
   type: string;
   start: number;
   end: number;
-  loc?: { start: { line: number; column: number }; end: { line: number; column: number } };
   [key: string]: any;
 }
 
@@ -18,76 +15,18 @@ export interface ParsedModule {
   program: AstNode;
 }
 
-const jsParser = Parser;
-const tsParser = Parser.extend(tsPlugin() as any);
-const tsxParser = Parser.extend(tsPlugin({ jsx: true }) as any);
-
-const parseOptions: Options = {
-  ecmaVersion: 'latest',
-  sourceType: 'module',
-  locations: true,
-  allowHashBang: true,
-  allowAwaitOutsideFunction: true,
-  allowReturnOutsideFunction: true,
-};
-
-function parserFor(file: string): typeof Parser {
-  if (/\.[cm]?tsx$/.test(file)) return tsxParser;
-  if (/\.[cm]?ts$/.test(file)) return tsParser;
-  return jsParser;
-}
-
-/** Parses source text; `.ts`-like files get the TypeScript plugin, CommonJS falls back to script mode. */
-export function parseSource(source: string, file: string): AstNode {
-  const parser = parserFor(file);
-  try {
-    return parser.parse(source, parseOptions) as unknown as AstNode;
-  } catch (moduleError) {
-    try {
-      return parser.parse(source, { ...parseOptions, sourceType: 'script' }) as unknown as AstNode;
-    } catch {
-      throw moduleError;
-    }
-  }
-}
-
-const modules = new Map<string, ParsedModule | undefined>();
-
-/** How many module files this process has parsed: parsing is lazy and once per file. */
-export const parseStats = { modules: 0 };
-
-/**
- * The parsed module at `file`, read and parsed once per process; undefined when the file cannot
- * be read or parsed (memoflow then falls back to the function's runtime source). Synchronous on
- * purpose: it runs once per file, and a pipeline needs its nodes' parameters at construction.
- */
-export function loadModule(file: string): ParsedModule | undefined {
-  if (modules.has(file)) return modules.get(file);
-  let parsed: ParsedModule | undefined;
-  try {
-    const source = readFileSync(file, 'utf8');
-    parseStats.modules++;
-    parsed = { file, source, program: parseSource(source, file) };
-  } catch {
-    parsed = undefined;
-  }
-  modules.set(file, parsed);
-  return parsed;
-}
-
 /** Keys that never hold runtime meaning: positions, raw spellings, and TypeScript's type positions. */
 const SKIPPED_KEYS = new Set([
   'type',
   'start',
   'end',
-  'loc',
   'range',
   'raw',
+  'hashbang',
   'typeAnnotation',
   'returnType',
   'typeParameters',
   'typeArguments',
-  'superTypeParameters',
   'superTypeArguments',
   'implements',
   'accessibility',
@@ -100,19 +39,6 @@ const SKIPPED_KEYS = new Set([
   'exportKind',
 ]);
 
-/** Statements and members that exist only for the type checker. */
-const TYPE_ONLY = new Set([
-  'TSTypeAliasDeclaration',
-  'TSInterfaceDeclaration',
-  'TSDeclareFunction',
-  'TSDeclareMethod',
-  'TSIndexSignature',
-  'TSAbstractMethodDefinition',
-  'TSAbstractPropertyDefinition',
-  'TSAbstractAccessorProperty',
-  'TSImportEqualsDeclaration',
-]);
-
 /** Expression wrappers that only tell the type checker something: `x as T`, `x!`, `<T>x`, `x satisfies T`, `f<T>`. */
 const TYPE_WRAPPERS = new Set([
   'TSAsExpression',
@@ -122,12 +48,55 @@ const TYPE_WRAPPERS = new Set([
   'TSInstantiationExpression',
 ]);
 
-/** True for nodes that carry no runtime behaviour. */
+/** True for nodes that carry no runtime behaviour: what `tsc` and esbuild leave out of their output. */
 export function isTypeOnly(node: AstNode): boolean {
-  if (TYPE_ONLY.has(node.type) || node.declare === true) return true;
-  if (node.importKind === 'type' || node.exportKind === 'type') return true;
-  // A class property that is only declared (`x?: number;` or `declare x: T`) under `optional` still exists at runtime, so only `declare` drops it.
-  return false;
+  switch (node.type) {
+    case 'TSTypeAliasDeclaration':
+    case 'TSInterfaceDeclaration':
+    case 'TSDeclareFunction':
+    case 'TSIndexSignature':
+    case 'TSAbstractMethodDefinition':
+    case 'TSAbstractPropertyDefinition':
+    case 'TSAbstractAccessorProperty':
+    case 'TSNamespaceExportDeclaration':
+      return true;
+    case 'Identifier':
+      // `function f(this: Window)` declares the type of `this`, not a parameter.
+      return node.name === 'this';
+    case 'VariableDeclaration':
+    case 'FunctionDeclaration':
+    case 'ClassDeclaration':
+    case 'PropertyDefinition':
+    case 'TSEnumDeclaration':
+      return node.declare === true;
+    case 'MethodDefinition':
+      return node.value.type === 'TSEmptyBodyFunctionExpression';
+    case 'ImportSpecifier':
+    case 'TSImportEqualsDeclaration':
+      return node.importKind === 'type';
+    case 'ImportDeclaration':
+      // Both compilers drop an import whose every specifier is `type`.
+      return node.importKind === 'type' || (node.specifiers.length > 0 && node.specifiers.every(isTypeOnly));
+    case 'ExportSpecifier':
+    case 'ExportAllDeclaration':
+      return node.exportKind === 'type';
+    case 'ExportNamedDeclaration':
+      return node.exportKind === 'type' || (node.declaration !== null && isTypeOnly(node.declaration));
+    case 'ExportDefaultDeclaration':
+      return isTypeOnly(node.declaration);
+    case 'TSModuleDeclaration':
+      return node.declare === true || !isInstantiated(node);
+    default:
+      return false;
+  }
+}
+
+/** Whether a namespace emits code: it does when it holds any statement that is not type-only. */
+function isInstantiated(namespace: AstNode): boolean {
+  const body = namespace.body;
+  if (!body) return false;
+  if (body.type === 'TSModuleDeclaration') return isInstantiated(body);
+  return body.body.some((statement: AstNode) => !isTypeOnly(statement));
 }
 
 /** Strips type-only wrappers: `(x as T)!` → `x`. */
@@ -137,39 +106,69 @@ export function unwrap(node: AstNode): AstNode {
   return current;
 }
 
+const keysByType = new Map<string, readonly string[]>();
+
+/**
+ * The keys of a node type that can hold runtime meaning, in source order. oxc gives every node of
+ * a type the same keys (only `Literal` varies, and its keys are all primitives that `normalize`
+ * reads directly), so the list is built once, from the first node of the type.
+ */
+export function runtimeKeys(node: AstNode): readonly string[] {
+  let keys = keysByType.get(node.type);
+  if (keys === undefined) {
+    keys = Object.keys(node).filter((key) => !SKIPPED_KEYS.has(key) && keepsKey(node.type, key));
+    keysByType.set(node.type, keys);
+  }
+  return keys;
+}
+
+function keepsKey(type: string, key: string): boolean {
+  // An identifier is its name (and a parameter's decorators): `optional` and its type are TypeScript's.
+  if (type === 'Identifier') return key === 'name' || key === 'decorators';
+  // `optional` is runtime meaning on `a?.b` and `a?.()`, and TypeScript's `x?: T` elsewhere.
+  if (key === 'optional') return type === 'MemberExpression' || type === 'CallExpression';
+  return true;
+}
+
 /**
  * The runtime-relevant fields of a node, in source order: [key, value] where value is a node,
  * an array of nodes (holes are null) or a primitive. Type-only fields and nodes are left out and
  * type wrappers are unwrapped, so everything built on this sees the program as JavaScript.
  */
 export function* fields(node: AstNode): Generator<[string, unknown]> {
-  for (const key in node) {
-    if (SKIPPED_KEYS.has(key)) continue;
-    // `optional` is runtime meaning on `a?.b` and `a?.()`, and TypeScript's `x?: T` elsewhere.
-    if (key === 'optional' && node.type !== 'MemberExpression' && node.type !== 'CallExpression') continue;
+  for (const key of runtimeKeys(node)) {
     const value = node[key];
     if (Array.isArray(value)) {
-      yield [
-        key,
-        value.filter((item) => !(item && typeof item.type === 'string' && isTypeOnly(item))).map(cleanChild),
-      ];
-    } else yield [key, cleanChild(value)];
+      const kept: unknown[] = [];
+      for (const item of value) {
+        if (!isNode(item)) kept.push(item);
+        else if (!isTypeOnly(item)) kept.push(unwrap(item));
+      }
+      yield [key, kept];
+    } else yield [key, isNode(value) ? unwrap(value) : value];
   }
 }
 
-function cleanChild(value: unknown): unknown {
-  if (value && typeof value === 'object' && typeof (value as AstNode).type === 'string')
-    return unwrap(value as AstNode);
-  return value;
+/** Calls `visit` on each child node of `node` in source order, as `fields` sees them. */
+export function forEachChild(node: AstNode, visit: (child: AstNode) => void): void {
+  const keys = runtimeKeys(node);
+  for (let k = 0; k < keys.length; k++) {
+    const value = node[keys[k]!];
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i];
+        if (item !== null && typeof item.type === 'string' && !isTypeOnly(item)) visit(unwrap(item));
+      }
+    } else if (typeof value.type === 'string') visit(unwrap(value));
+  }
 }
 
 /** The child nodes of a node (flattened from arrays), as `fields` sees them. */
-export function* children(node: AstNode): Generator<AstNode> {
-  for (const [, value] of fields(node)) {
-    if (Array.isArray(value)) {
-      for (const item of value) if (isNode(item)) yield item;
-    } else if (isNode(value)) yield value;
-  }
+export function children(node: AstNode): AstNode[] {
+  const found: AstNode[] = [];
+  forEachChild(node, (child) => found.push(child));
+  return found;
 }
 
 export function isNode(value: unknown): value is AstNode {
@@ -199,8 +198,7 @@ export function findPath(
     if (offset < node.start || offset > node.end) return;
     path.push(node);
     if (match(node, path)) found = [...path];
-    for (const child of children(node)) visit(child);
-    // Decorators are children of the member they decorate; `fields` yields them, nothing else to do.
+    forEachChild(node, visit);
     path.pop();
   };
   visit(program);
