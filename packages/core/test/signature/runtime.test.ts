@@ -164,6 +164,23 @@ describe('inspectFunction kinds', () => {
     expect(inspectFunction(cases.declaration!.bind(null)).kind).toBe('bound');
   });
 
+  test('a bound primitive `this` comes back exactly', () => {
+    const symbol = Symbol('this');
+    for (const self of [
+      -0,
+      Number.NaN,
+      Number.NEGATIVE_INFINITY,
+      2n ** 70n,
+      undefined,
+      null,
+      'text',
+      symbol,
+    ]) {
+      const runtime = inspectFunction(cases.declaration!.bind(self));
+      expect(runtime.kind === 'bound' && Object.is(runtime.boundThis, self), String(self)).toBe(true);
+    }
+  });
+
   test('built-ins are native', () => {
     expect(inspectFunction(Math.max)).toEqual({ kind: 'native' });
     expect(inspectFunction(Map)).toEqual({ kind: 'native' });

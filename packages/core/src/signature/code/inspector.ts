@@ -10,11 +10,10 @@ export interface RemoteObject {
   description?: string;
 }
 
-/** One property of `Runtime.getProperties`; a binding in its temporal dead zone has neither `value` nor `get`. */
+/** One property of `Runtime.getProperties`. */
 export interface RemoteProperty {
   name: string;
   value?: RemoteObject;
-  get?: RemoteObject;
 }
 
 /** What `Debugger.scriptParsed` says of a script. */
@@ -34,6 +33,11 @@ export interface Inspector {
   handleOf(value: unknown): string;
   /** The live values behind remote objects: the very objects, not copies. */
   liveValues(objects: readonly RemoteObject[]): unknown[];
+  /**
+   * Runs the function `declaration` in the inspected realm with the remote objects `objects` as
+   * arguments and an object of ours as `this`; returns what it stored in `this.received`.
+   */
+  callWithBridge(declaration: string, objects: readonly RemoteObject[]): unknown;
   /** The script V8 calls `scriptId`; undefined when V8 does not report it. */
   script(scriptId: string): ScriptInfo | undefined;
   /** The source text of a script as V8 runs it. */
@@ -91,7 +95,7 @@ function open(session: Session): Inspector {
 
   // The inspector can only hand out objects it can reach, so one object of ours is made reachable
   // once; values travel both ways through it instead of through globals.
-  const bridge: { slot: unknown; received: unknown[] } = { slot: undefined, received: [] };
+  const bridge: { slot: unknown; received: unknown } = { slot: undefined, received: undefined };
   const global = globalThis as Record<symbol, unknown>;
   global[BRIDGE_KEY] = bridge;
   let bridgeId: string;
@@ -142,20 +146,24 @@ function open(session: Session): Inspector {
         bridge.slot = undefined;
       }
     },
-    liveValues(objects) {
-      const remote = objects.filter((object) => object.objectId);
-      if (remote.length > 0) {
-        post('Runtime.callFunctionOn', {
+    callWithBridge(declaration, objects) {
+      const { exceptionDetails } = post<{ exceptionDetails?: { exception?: RemoteObject } }>(
+        'Runtime.callFunctionOn',
+        {
           objectId: bridgeId,
-          functionDeclaration: 'function (...values) { this.received = values; }',
-          arguments: remote.map((object) => ({ objectId: object.objectId })),
+          functionDeclaration: declaration,
+          arguments: objects.map(callArgument),
+          objectGroup: GROUP,
           silent: true,
-        });
-      }
+        },
+      );
+      if (exceptionDetails) throw new Error(exceptionDetails.exception?.description ?? 'the probe threw');
       const received = bridge.received;
-      bridge.received = [];
-      let next = 0;
-      return objects.map((object) => (object.objectId ? received[next++] : primitiveValue(object)));
+      bridge.received = undefined;
+      return received;
+    },
+    liveValues(objects) {
+      return this.callWithBridge('function (...values) { this.received = values; }', objects) as unknown[];
     },
     script(scriptId) {
       if (!scripts.has(scriptId)) withDebugger(() => undefined);
@@ -172,9 +180,8 @@ function open(session: Session): Inspector {
   };
 }
 
-function primitiveValue(object: RemoteObject): unknown {
-  const unserializable = object.unserializableValue;
-  if (unserializable === undefined) return object.value;
-  if (unserializable.endsWith('n')) return BigInt(unserializable.slice(0, -1));
-  return Number(unserializable);
+function callArgument(object: RemoteObject): object {
+  if (object.objectId) return { objectId: object.objectId };
+  if (object.unserializableValue) return { unserializableValue: object.unserializableValue };
+  return object.type === 'undefined' ? {} : { value: object.value };
 }

@@ -104,31 +104,44 @@ export function closureValues(fn: Function, names: readonly string[]): Map<strin
   }
 }
 
-function readClosure(session: Inspector, fn: Function, names: readonly string[]): Map<string, unknown> {
-  const found = new Map<string, unknown>();
-  const { scopes } = functionProperties(session, fn);
-  if (!scopes?.objectId) return found;
+// Runs in the inspected realm on [[Scopes]], innermost first; each entry's `object` is V8's copy of
+// that scope's bindings, whose getter throws a ReferenceError for a binding in its dead zone.
+const readScopes = `function (names, scopes) {
   const wanted = new Set(names);
-  const remote = new Map<string, RemoteObject>();
-  for (const scope of ownProperties(session, scopes.objectId)) {
-    if (wanted.size === 0) break;
-    if (!/^\d+$/.test(scope.name) || !scope.value?.objectId) continue;
-    const kind = scope.value.description ?? '';
-    if (kind.startsWith('Global')) continue;
-    if (kind.startsWith('With')) {
-      // A `with` object's names come from its prototype chain and its `Symbol.unscopables` too.
-      throw new Error(`it is inside a \`with\` statement, whose object may hold ${[...wanted].join(', ')}`);
+  const found = [];
+  for (let index = 0; index < scopes.length && wanted.size > 0; index++) {
+    const { description, object } = scopes[index];
+    if (object === globalThis || description.startsWith('Global')) continue;
+    if (description.startsWith('With')) {
+      this.received = { within: [...wanted] };
+      return;
     }
-    for (const variable of ownProperties(session, scope.value.objectId)) {
-      if (!wanted.delete(variable.name)) continue;
-      if (variable.value) remote.set(variable.name, variable.value);
-      else found.set(variable.name, TEMPORAL_DEAD_ZONE);
+    for (const name of wanted) {
+      if (!Object.prototype.hasOwnProperty.call(object, name)) continue;
+      wanted.delete(name);
+      try {
+        found.push([name, object[name], false]);
+      } catch (error) {
+        if (!(error instanceof ReferenceError)) throw error;
+        found.push([name, undefined, true]);
+      }
     }
   }
-  const values = session.liveValues([...remote.values()]);
-  let index = 0;
-  for (const name of remote.keys()) found.set(name, values[index++]);
-  return found;
+  this.received = { found };
+}`;
+
+function readClosure(session: Inspector, fn: Function, names: readonly string[]): Map<string, unknown> {
+  const { scopes } = functionProperties(session, fn);
+  if (!scopes?.objectId) return new Map();
+  const read = session.callWithBridge(readScopes, [{ type: 'object', value: names }, scopes]) as {
+    found?: [string, unknown, boolean][];
+    within?: string[];
+  };
+  if (read.within) {
+    // A \`with\` object's names come from its prototype chain and its \`Symbol.unscopables\` too.
+    throw new Error(`it is inside a \`with\` statement, whose object may hold ${read.within.join(', ')}`);
+  }
+  return new Map(read.found!.map(([name, value, dead]) => [name, dead ? TEMPORAL_DEAD_ZONE : value]));
 }
 
 let temporalDeadZoneVisible: boolean | undefined;
@@ -170,13 +183,6 @@ function functionProperties(session: Inspector, fn: Function): FunctionPropertie
     else if (name === '[[BoundArgs]]') properties.boundArgs = value;
   }
   return properties;
-}
-
-function ownProperties(session: Inspector, objectId: string): RemoteProperty[] {
-  return session.post<{ result: RemoteProperty[] }>('Runtime.getProperties', {
-    objectId,
-    ownProperties: true,
-  }).result;
 }
 
 function releaseQuietly(session: Inspector): void {
