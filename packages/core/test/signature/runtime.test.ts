@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import {
   copyFileSync,
   mkdirSync,
@@ -13,6 +14,7 @@ import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CapturedVariableError } from '../../src/errors.ts';
 import { closureValues, inspectFunction, TEMPORAL_DEAD_ZONE } from '../../src/signature/code/runtime.ts';
@@ -136,6 +138,25 @@ describe('inspectFunction finds the exact function', () => {
       kind: 'unknown',
       reason: `its file ${file} is not the code that runs: it changed after it was loaded, or a loader transformed it without a source map`,
     });
+  });
+
+  test('in a worker thread, through its own inspector', async () => {
+    const file = join(fixtures, 'shapes.mjs');
+    const script = join(directory, 'worker.mjs');
+    writeFileSync(
+      script,
+      [
+        "import { parentPort } from 'node:worker_threads';",
+        `const { inspectFunction } = await import(${JSON.stringify(compiledRuntime)});`,
+        `const { cases } = await import(${JSON.stringify(file)});`,
+        'const sites = Object.entries(cases).map(([name, fn]) => [name, inspectFunction(fn)]);',
+        'parentPort.postMessage(JSON.stringify(Object.fromEntries(sites)));',
+      ].join('\n'),
+    );
+    const worker = new Worker(script);
+    const [message] = (await once(worker, 'message')) as [string];
+    await worker.terminate();
+    expectSitesInTheirFunctions(JSON.parse(message), file);
   });
 
   test('works beside a debugger listening and another session with the debugger enabled', () => {
