@@ -45,9 +45,15 @@ export function builtCore(): Promise<string> {
   return coreBuild;
 }
 
+/** Removes the compiled core package, if one was built. */
+export async function removeBuiltCore(): Promise<void> {
+  const build = coreBuild;
+  coreBuild = undefined;
+  if (build) rmSync(await build, { recursive: true, force: true });
+}
+
 async function buildCore(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'memoflow-core-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   cpSync(join(corePackage, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(corePackage, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const compilerOptions = {

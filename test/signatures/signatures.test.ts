@@ -1,5 +1,6 @@
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { topics } from './cases/index.ts';
+import { removeBuiltCore } from './core-package.ts';
 import { runCase } from './harness.ts';
 
 /**
@@ -8,6 +9,8 @@ import { runCase } from './harness.ts';
  * one that cannot is needless. Cases marked `knownStale` fail on today's engine and run as
  * `test.fails`, so one that starts passing turns red until its mark is removed.
  */
+
+afterAll(removeBuiltCore);
 
 for (const [topic, cases] of Object.entries(topics)) {
   describe(topic, () => {
