@@ -45,6 +45,10 @@ export interface NodeExplanation {
   bytes?: number;
   /** Milliseconds the hit would save: the stored compute time, where recorded. */
   savedMs?: number;
+  /** What the node's code depends on that no hash can see, each `file:line: what and the fix`. */
+  unseen?: string[];
+  /** Imports a `dependencyDepth` cut left out of the node's code hash. */
+  cut?: string[];
 }
 
 /** What `runner.explain()` found: per node, in topological order, what a run would do and why. */
@@ -91,6 +95,16 @@ export async function explainRun(
 
 /** Explains one node whose producers are explained; adds it to `known` when its output is known without running. */
 async function explainNode(run: NodeRun, known: Set<NodeRun>): Promise<NodeExplanation> {
+  const explanation = await explainStatus(run, known);
+  const { warnings, cut } = run.prepared.analysis;
+  return withDefined({
+    ...explanation,
+    unseen: warnings.length > 0 ? warnings : undefined,
+    cut: cut.length > 0 ? cut : undefined,
+  });
+}
+
+async function explainStatus(run: NodeRun, known: Set<NodeRun>): Promise<NodeExplanation> {
   const node = run.name;
   if (!run.backend) return { node, status: 'disabled' };
   const pendingUpstream = pendingUpstreamOf(run, known);

@@ -8,6 +8,7 @@ export interface InputOptions {
   key?: (...args: any[]) => unknown;
   captures?: Record<string, unknown>;
   env?: readonly string[];
+  files?: readonly string[];
 }
 
 /** Which values of a call are hashed, under which labels: fixed once the function's source has been read. */
@@ -65,7 +66,13 @@ export function planInputs(
     arity,
     droppedProperties,
     hashesThis,
-    plain: everyArgument && !hashesThis && !options.key && !options.captures && !options.env?.length,
+    plain:
+      everyArgument &&
+      !hashesThis &&
+      !options.key &&
+      !options.captures &&
+      !options.env?.length &&
+      !options.files?.length,
   };
 }
 

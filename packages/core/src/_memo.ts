@@ -2,11 +2,12 @@ import { hash } from './_hash.ts';
 import { type InputPlan, inputValues, planInputs, primitivesText, sameArgs } from './_memo-inputs.ts';
 import { storeResult, warnOnce } from './_store.ts';
 import type { CacheBackend, NodeSignature } from './backend.ts';
-import { CapturedVariableError, ConfigError } from './errors.ts';
+import { ConfigError } from './errors.ts';
 import { MemoryCache } from './memory-cache.ts';
 import { decodeEntry, encodeEntry, MISS, type Serializer, v8Serializer } from './serializer.ts';
 import { analyzeCode, type CodeAnalysis, type CodeTarget } from './signature/code/analyze.ts';
 import { envHash, envVarsText, staticEnv } from './signature/env/env-hash.ts';
+import { filesState } from './signature/env/files.ts';
 import { encodeInputs, hashValue } from './signature/inputs/hash-inputs.ts';
 import { composeKey, NO_DEPS_HASH, type Signature } from './signature/key.ts';
 
@@ -28,6 +29,7 @@ export interface MemoOptions {
   ttl?: number;
   retention?: 'all' | 'latest';
   dependencyDepth?: number;
+  files?: readonly string[];
   map?: string;
 }
 
@@ -53,6 +55,8 @@ export interface Prepared {
   inputs: InputPlan;
   /** Memo of input encoding text → key, so an in-memory hit needs no digest at all. */
   keys: Map<string, string>;
+  /** The env vars whose values count: the `env` option's, then those the code reads (`process.env.X`). */
+  envNames: readonly string[];
   /** env var text → env hash. */
   envHashes: Map<string, { envHash: string; envParts: Record<string, string> }>;
   /** The key of this node's last pipeline run, and exactly what it was derived from. */
@@ -136,6 +140,8 @@ export class Memo {
       depsHash: NO_DEPS_HASH,
       codeParts: prepared.analysis.codeParts,
       envParts: env.envParts,
+      warnings: prepared.analysis.warnings,
+      cut: prepared.analysis.cut,
     };
     return { signature, values, labels };
   }
@@ -164,16 +170,20 @@ export class Memo {
    * Reads the function's source and environment, once per `dependencyDepth`; later calls reuse
    * the result. Throws what the analysis finds wrong (a captured variable, a bad `ignore`), every time.
    */
-  prepare(dependencyDepth = this.options.dependencyDepth ?? 2): Prepared {
-    let prepared = this.analyses.get(dependencyDepth);
+  prepare(dependencyDepth: number | undefined = this.options.dependencyDepth): Prepared {
+    const depth = dependencyDepth ?? Number.POSITIVE_INFINITY;
+    let prepared = this.analyses.get(depth);
     if (!prepared) {
       try {
-        prepared = this.analyze(dependencyDepth);
+        prepared = this.analyze(depth);
       } catch (error) {
         prepared = error as Error;
       }
-      this.analyses.set(dependencyDepth, prepared);
-      if (dependencyDepth === (this.options.dependencyDepth ?? 2) && !(prepared instanceof Error))
+      this.analyses.set(depth, prepared);
+      if (
+        depth === (this.options.dependencyDepth ?? Number.POSITIVE_INFINITY) &&
+        !(prepared instanceof Error)
+      )
         this.prepared = prepared;
     }
     if (prepared instanceof Error) throw prepared;
@@ -186,15 +196,22 @@ export class Memo {
       dependencyDepth,
       version: options.version,
       deps: options.deps,
+      captures: Object.keys(options.captures ?? {}),
     });
     const node = options.output ?? analysis.declaredName ?? (this.fn.name || 'anonymous');
-    const provided = new Set(Object.keys(options.captures ?? {}));
-    const missing = analysis.captured.filter((name) => !provided.has(name));
-    if (missing.length > 0) throw capturedError(node, missing, analysis);
-
-    const inputs = planInputs(node, analysis, options, this.fn.length);
+    warnUnseen(node, analysis);
+    const envNames = [...new Set([...(options.env ?? []), ...analysis.envNames])];
+    const inputs = planInputs(node, analysis, { ...options, env: envNames }, this.fn.length);
     const { parts } = staticEnv(analysis.packages);
-    return { node, analysis, staticEnvParts: parts, inputs, keys: new Map(), envHashes: new Map() };
+    return {
+      node,
+      analysis,
+      staticEnvParts: parts,
+      inputs,
+      envNames,
+      keys: new Map(),
+      envHashes: new Map(),
+    };
   }
 
   /**
@@ -221,7 +238,7 @@ export class Memo {
   private keyOf(prepared: Prepared, self: unknown, args: unknown[], full = false) {
     const { values, labels, paths } = inputValues(prepared.inputs, this.options, self, args);
     const encoding = encodeInputs(prepared.node, values, labels, paths);
-    const envText = this.options.env ? envVarsText(this.options.env) : '';
+    const envText = this.envText(prepared);
     const memoKey = encoding.text === undefined ? undefined : `${envText}\u0001${encoding.text}`;
     let key = memoKey === undefined ? undefined : prepared.keys.get(memoKey);
     if (key === undefined || full) {
@@ -252,15 +269,23 @@ export class Memo {
     prepared: Prepared,
     extra: readonly string[] = [],
   ): { envHash: string; envParts: Record<string, string> } {
-    const own = this.options.env ?? [];
+    const own = prepared.envNames;
     const names = extra.length === 0 ? own : [...own, ...extra.filter((name) => !own.includes(name))];
-    return this.envFor(prepared, names.length > 0 ? envVarsText(names) : '', names);
+    const files = this.options.files ? filesState(this.options.files).text : '';
+    return this.envFor(prepared, (names.length > 0 ? envVarsText(names) : '') + files, names);
   }
 
-  private envFor(prepared: Prepared, envText: string, names: readonly string[] = this.options.env ?? []) {
+  /** What the env hash of a call depends on, as text: the env vars' values, then the `files` states. */
+  private envText(prepared: Prepared): string {
+    const vars = prepared.envNames.length > 0 ? envVarsText(prepared.envNames) : '';
+    return this.options.files ? vars + filesState(this.options.files).text : vars;
+  }
+
+  private envFor(prepared: Prepared, envText: string, names: readonly string[] = prepared.envNames) {
     let env = prepared.envHashes.get(envText);
     if (!env) {
-      env = envHash(prepared.staticEnvParts, names);
+      const files = this.options.files ? filesState(this.options.files).parts : {};
+      env = envHash({ ...prepared.staticEnvParts, ...files }, names);
       prepared.envHashes.set(envText, env);
     }
     return env;
@@ -353,13 +378,14 @@ function invoke(fn: Function, self: unknown, args: unknown[]): Promise<unknown> 
   }
 }
 
-function capturedError(node: string, names: string[], analysis: CodeAnalysis): CapturedVariableError {
-  const list = names.map((n) => `\`${n}\``).join(', ');
-  const captures = `captures: { ${names.join(', ')} }`;
-  const where = analysis.location ? ` (${analysis.location})` : '';
-  const message =
-    analysis.source !== 'runtime'
-      ? `Cannot memoize \`${node}\`${where}: it reads ${list}, bound in an enclosing function or block, so ${names.length > 1 ? 'their values are' : 'its value is'} not in the source and results for different values would be mixed up. Pass ${names.length > 1 ? 'them' : 'it'} to be hashed: \`func({ ${captures} }, …)\`.`
-      : `Cannot memoize \`${node}\`${where}: its source file could not be read, so memoflow cannot tell what ${list} ${names.length > 1 ? 'are' : 'is'}. Pass ${names.length > 1 ? 'their values' : 'its value'} to be hashed: \`func({ ${captures} }, …)\`, or define the function in a module file.`;
-  return new CapturedVariableError(node, names, message);
+const warned = new Set<string>();
+
+/** Says once per process and place what a function depends on that no hash can see. */
+function warnUnseen(node: string, analysis: CodeAnalysis): void {
+  for (const warning of analysis.warnings) {
+    const text = `memoflow: \`${node}\` ${warning.replace(/^(.*?): /, '($1): ')}`;
+    if (warned.has(text)) continue;
+    warned.add(text);
+    process.emitWarning(text, { code: 'MEMOFLOW_UNSEEN_DEPENDENCY' });
+  }
 }

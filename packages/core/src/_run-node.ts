@@ -24,7 +24,7 @@ export interface RunContext {
   envHash: string | undefined;
   /** Environment variable names that count in every node's env hash. */
   env: readonly string[];
-  dependencyDepth: number;
+  dependencyDepth: number | undefined;
   perItemCaching: boolean;
   /** Bounds how many computations run at once (here: an executor's workers bound their own). */
   limit: LimitFunction;

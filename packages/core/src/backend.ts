@@ -8,7 +8,7 @@
 export interface NodeSignature {
   /** The node (or memoized function) name. */
   node: string;
-  /** The portable hex key: H("memoflow/v1" | code | env | inputs | deps). */
+  /** The portable hex key: H("memoflow/v2" | code | env | inputs | deps). */
   key: string;
   codeHash: string;
   envHash: string;

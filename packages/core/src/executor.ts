@@ -43,7 +43,7 @@ export interface NodeTask {
    */
   items?: { index: number; key: string; value: string }[];
   /** The Runner's settings that a key depends on. */
-  settings: { env: string[]; envHash?: string; dependencyDepth: number; perItemCaching: boolean };
+  settings: { env: string[]; envHash?: string; dependencyDepth?: number; perItemCaching: boolean };
 }
 
 /** What a worker reports for a task: the result itself is in the cache, under the task's key. */

@@ -22,8 +22,9 @@ export interface FuncOptions<Args extends unknown[] = any[]> {
   inputs?: readonly string[];
   /**
    * Values of variables the function reads from an enclosing function or block (a factory's
-   * parameter, a loop variable). They are hashed with the inputs; without them such a function
-   * fails with `CAPTURED_VARIABLE`.
+   * parameter, a loop variable), hashed with the inputs at every call. Without them memoflow
+   * reads the values from the function's closure once, when the function is first used; give them
+   * here when a value changes later, or cannot be hashed (`CAPTURED_VARIABLE` says which).
    * @default {}
    * @example const scaler = (k: number) => func({ captures: { k } }, async (x: number) => x * k);
    */
@@ -45,15 +46,28 @@ export interface FuncOptions<Args extends unknown[] = any[]> {
   ignore?: readonly string[];
   /** A custom input key: its result is hashed in place of the arguments. */
   key?: (...args: Args) => unknown;
-  /** Names of environment variables whose values count (read at every call). @default [] */
+  /**
+   * Names of environment variables whose values count (read at every call). Names the code reads
+   * as `process.env.NAME` or `process.env['NAME']` count without being listed. @default []
+   */
   env?: readonly string[];
+  /**
+   * Files the function reads (data, scripts it runs): globs relative to the working directory,
+   * e.g. `['data/*.csv']`. Their contents count, checked at every call (a file is read again only
+   * when its size or modification time changed). @default []
+   */
+  files?: readonly string[];
   /** How results are stored. @default v8Serializer (node:v8 structured clone) */
   serializer?: Serializer;
   /** Milliseconds a stored result stays valid. @default no expiry */
   ttl?: number;
   /** `'all'` keeps every signature's result; `'latest'` keeps one per node, deleting the previous on store. @default 'all' */
   retention?: 'all' | 'latest';
-  /** How many relative-import hops from the function's module count toward its code hash. @default 2 */
+  /**
+   * Cut the code hash after this many module hops from the function's module. Left out, project
+   * source is followed to the end; what a cut leaves out is listed in `.signature().cut`.
+   * @default undefined (no cut)
+   */
   dependencyDepth?: number;
 }
 
@@ -98,6 +112,7 @@ const OPTION_NAMES = new Set([
   'ttl',
   'retention',
   'dependencyDepth',
+  'files',
 ]);
 const CACHE_MODES = new Set([true, false, 'recompute', 'read-only', 'write-only']);
 
@@ -201,7 +216,7 @@ function validateOptions(value: unknown): FuncOptions {
   if (retention !== undefined && retention !== 'all' && retention !== 'latest') {
     throw new ConfigError(`Option \`retention\` is ${quote(retention)}: use 'all' or 'latest'.`);
   }
-  for (const name of ['ignore', 'env', 'inputs'] as const) {
+  for (const name of ['ignore', 'env', 'inputs', 'files'] as const) {
     const list = options[name];
     if (list !== undefined && !(Array.isArray(list) && list.every((item) => typeof item === 'string'))) {
       throw new ConfigError(`Option \`${name}\` is ${quote(list)}: give an array of names, e.g. ['config'].`);

@@ -25,7 +25,11 @@ export interface RunnerCacheOptions {
    * own `env` (e.g. `['NODE_ENV', 'MODEL_VERSION']`). @default []
    */
   env?: readonly string[];
-  /** How many relative-import hops count toward a node's code hash (a node's own option wins). @default 2 */
+  /**
+   * Cut the code hash after this many module hops from each node's module (a node's own option
+   * wins). Left out, project source is followed to the end; what a cut leaves out is listed in
+   * `explain` and each signature's `cut`. @default undefined (no cut)
+   */
   dependencyDepth?: number;
   /** Print one line per run to stderr: `[CACHE] rows: ✓ HIT | clean: ✗ MISS inputs (1.02s) | …`. @default false */
   verbose?: boolean;
@@ -68,8 +72,8 @@ export interface RunOptions {
  */
 export class Runner {
   private readonly concurrency: number;
-  private readonly cache: Required<Omit<RunnerCacheOptions, 'envHash' | 'backend'>> &
-    Pick<RunnerCacheOptions, 'envHash' | 'backend'>;
+  private readonly cache: Required<Omit<RunnerCacheOptions, 'envHash' | 'backend' | 'dependencyDepth'>> &
+    Pick<RunnerCacheOptions, 'envHash' | 'backend' | 'dependencyDepth'>;
 
   constructor(private readonly options: RunnerOptions = {}) {
     const { mode = 'local', concurrency = availableParallelism(), cache = {} } = options;
@@ -80,8 +84,8 @@ export class Runner {
         `Runner option \`concurrency\` is ${quote(concurrency)}: give a whole number ≥ 1.`,
       );
     }
-    const { dependencyDepth = 2 } = cache;
-    if (!(Number.isInteger(dependencyDepth) && dependencyDepth >= 0)) {
+    const { dependencyDepth } = cache;
+    if (dependencyDepth !== undefined && !(Number.isInteger(dependencyDepth) && dependencyDepth >= 0)) {
       throw new ConfigError(
         `Runner option \`cache.dependencyDepth\` is ${quote(dependencyDepth)}: give a whole number ≥ 0.`,
       );

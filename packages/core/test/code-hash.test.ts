@@ -154,9 +154,9 @@ describe('code hash: what counts', () => {
     expect(Object.keys(baseline.codeParts).sort()).toEqual([
       '<self>',
       'OFFSET',
-      'deep.ts#inner',
+      'deep#inner',
       'double',
-      'helpers.ts#scale',
+      'helpers#scale',
     ]);
     expect(JSON.stringify(baseline)).not.toContain(project.dir);
   });

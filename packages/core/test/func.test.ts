@@ -352,13 +352,27 @@ describe('errors', () => {
 });
 
 describe('captured variables', () => {
-  test('a factory closure without `captures` fails with CAPTURED_VARIABLE naming the variable and the fix', async () => {
+  test("a factory closure's captured values are read from the closure and hashed: closures over different values never share a result", async () => {
     const shared = new MemoryCache();
     const scaler = (k: number) => func({ cache: shared }, async (x: number) => x * k);
-    await expect(scaler(2)(10)).rejects.toMatchObject({
+    expect(await scaler(2)(10)).toBe(20);
+    expect(await scaler(3)(10)).toBe(30);
+    const [two, three] = [await scaler(2).signature(10), await scaler(3).signature(10)];
+    expect(two.key).not.toBe(three.key);
+    expect(Object.keys(two.codeParts)).toContain('<captured:k>');
+  });
+
+  test('a captured value that cannot be hashed fails with CAPTURED_VARIABLE naming the variable and the fix', async () => {
+    const shared = new MemoryCache();
+    const withClient = (client: { send: () => void }) =>
+      func({ cache: shared }, async (x: number) => {
+        client.send();
+        return x;
+      });
+    await expect(withClient({ send: () => {} })(1)).rejects.toMatchObject({
       code: 'CAPTURED_VARIABLE',
-      variables: ['k'],
-      message: expect.stringContaining('captures: { k }'),
+      variables: ['client'],
+      message: expect.stringContaining('captures: { client: … }'),
     });
   });
 
@@ -370,11 +384,11 @@ describe('captured variables', () => {
     expect(await scaler(2)(10)).toBe(20);
   });
 
-  test('a loop variable is a captured variable', async () => {
+  test("a loop variable is captured: each iteration's function has its own key", async () => {
     const shared = new MemoryCache();
     const fns = [];
     for (const factor of [1, 2]) fns.push(func({ cache: shared }, async (x: number) => x * factor));
-    await expect(fns[0]!(1)).rejects.toMatchObject({ code: 'CAPTURED_VARIABLE', variables: ['factor'] });
+    expect([await fns[0]!(1), await fns[1]!(1)]).toEqual([1, 2]);
   });
 
   test('enclosing helpers whose source shows their value are hashed, not refused', async () => {

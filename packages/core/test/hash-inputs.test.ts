@@ -177,8 +177,21 @@ describe('containers', () => {
     );
   });
 
-  it('leaves symbol-keyed properties out of the encoding, like JSON', () => {
-    expect(hashValue({ a: 1, [Symbol('s')]: () => 2 })).toBe(hashValue({ a: 1 }));
+  it('hashes symbol-keyed properties of plain objects: objects differing only there differ', () => {
+    expect(hashValue({ a: 1, [Symbol.for('s')]: 2 })).not.toBe(hashValue({ a: 1 }));
+    expect(hashValue({ a: 1, [Symbol.for('s')]: 2 })).not.toBe(hashValue({ a: 1, [Symbol.for('s')]: 3 }));
+    expect(hashValue({ a: 1, [Symbol.for('s')]: 2 })).toBe(hashValue({ [Symbol.for('s')]: 2, a: 1 }));
+    expect(() => hashValue({ a: 1, [Symbol('s')]: () => 2 })).toThrow(
+      expect.objectContaining({ code: 'UNHASHABLE_INPUT' }),
+    );
+  });
+
+  it('hashes named properties of plain arrays: arrays differing only there differ', () => {
+    const named = Object.assign([1, 2], { total: 3 });
+    expect(hashValue(named)).not.toBe(hashValue([1, 2]));
+    expect(hashValue(named)).not.toBe(hashValue(Object.assign([1, 2], { total: 4 })));
+    // Holes are not named properties: a sparse array hashes as before, and differs from a dense one.
+    expect(hashValue([1, , 3])).not.toBe(hashValue([1, undefined, 3]));
   });
 
   it('accepts structures nested 900 deep', () => {

@@ -341,7 +341,7 @@ console.log(JSON.stringify({ nodes, entries: (await backend.info()).entries }));
     expect(explained.nodes.scaled).toMatchObject({
       status: 'miss',
       reason: 'code',
-      changed: ['helper `scale` (helpers.ts)'],
+      changed: ['helper `scale` (helpers)'],
     });
     expect(explained.nodes.total).toEqual({ node: 'total', status: 'unknown', pendingUpstream: ['scaled'] });
     const ran = await step('run');

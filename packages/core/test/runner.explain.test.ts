@@ -41,7 +41,7 @@ test('editing a helper: the node calling it misses with reason code, naming the 
   expect(nodes.scaled).toMatchObject({
     status: 'miss',
     reason: 'code',
-    changed: ['helper `scale` (helpers.ts)'],
+    changed: ['helper `scale` (helpers)'],
   });
   expect(nodes.meters.status).toBe('hit');
   expect(nodes.total).toMatchObject({ status: 'miss', reason: 'deps', changed: ['upstream `scaled`'] });

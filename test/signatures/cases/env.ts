@@ -91,7 +91,6 @@ export const env: SignatureCase[] = [
     },
     edit: { files: { 'patches/pkg-a@1.0.0.patch': patch(3) } },
     expect: { viaA: 'miss', viaC: 'hit' },
-    knownStale: 'pnpm `patchedDependencies` patches are not hashed',
   },
   {
     name: '`process.env.RATE` read in the function and changed: misses',

@@ -36,6 +36,12 @@ export function registerExplain(program: Command): void {
         }
         if (flags.json) return printJson({ ...report, nodes });
         process.stdout.write(`${table(['node', 'would', 'why'], nodes.map(row))}\n`);
+        for (const node of nodes) {
+          for (const warning of node.unseen ?? [])
+            process.stdout.write(`${node.node}: not hashed: ${warning}\n`);
+          if (node.cut)
+            process.stdout.write(`${node.node}: dependencyDepth left out ${node.cut.join(', ')}\n`);
+        }
       }),
     );
 }

@@ -2,7 +2,7 @@ import { hash, hashParts } from '../_hash.ts';
 import type { NodeSignature } from '../backend.ts';
 
 /** The version tag every key starts from; bumping it invalidates every stored entry. */
-export const SIGNATURE_VERSION = 'memoflow/v1';
+export const SIGNATURE_VERSION = 'memoflow/v2';
 
 /** The deps hash of a call with no upstream results (every standalone `func()` call). */
 export const NO_DEPS_HASH: string = hash(`${SIGNATURE_VERSION}/deps:`);
@@ -14,6 +14,10 @@ export interface Signature
   codeParts: Record<string, string>;
   /** Runtime, platform, arch, `name@version` of imported packages, and declared env vars (hashed). */
   envParts: Record<string, string>;
+  /** What the code depends on that no hash can see, each `file:line: what and the fix` (also warned once per process). */
+  warnings: string[];
+  /** Imports a `dependencyDepth` cut left out of the code hash. */
+  cut: string[];
 }
 
 /** The portable key: the same code, environment, inputs and upstream results give the same key on any machine. */

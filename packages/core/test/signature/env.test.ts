@@ -330,6 +330,7 @@ describe('real installs', () => {
     expect(plain.patches).toEqual([]);
     expect(first.patches).toEqual([
       expect.stringMatching(new RegExp(`^yocto-queue@${queue.version}: pnpm patch [0-9a-f]{64}$`)),
+      `yocto-queue@${queue.version}: pnpm patchedDependencies patches/yocto-queue.patch`,
     ]);
     expect(new Set([plain.closureHash, first.closureHash, edited.closureHash]).size).toBe(3);
   });

@@ -1,290 +1,249 @@
-import { builtinModules } from 'node:module';
-import { dirname, relative, sep } from 'node:path';
 import { hash, hashParts } from '../../_hash.ts';
-import { type AstNode, loadModule, type ParsedModule, unwrap } from './ast.ts';
-import { type CallSite, isRelative, packageName, resolveRelative } from './call-site.ts';
-import {
-  declarationOf,
-  findCall,
-  functionAtCall,
-  type LocatedFunction,
-  lookup,
-  matchByShape,
-  optionAt,
-  parseRuntimeSource,
-  pathTo,
-  resolveFunction,
-  type WrapForm,
-} from './locate.ts';
-import { normalize } from './normalize.ts';
-import { type Binding, freeReferences } from './scope.ts';
+import { CapturedVariableError } from '../../errors.ts';
+import { type CachedAnalysis, readAnalysis, writeAnalysis } from './analysis-cache.ts';
+import { loadModule } from './ast.ts';
+import type { CallSite } from './call-site.ts';
+import { hashCaptured } from './captured.ts';
+import { useExactClassIdentity } from './class-identity.ts';
+import { CodeHasher, type PackageUse } from './hasher.ts';
+import { lineOf } from './hazards.ts';
+import { declaredNameAt, functionAt, isPackageFile, parseRuntimeSource, projectLabel } from './locate.ts';
+import { recordingResolutions } from './modules.ts';
+import { normalize as normalizeText } from './normalize.ts';
+import { type ParamInfo, paramInfo } from './params.ts';
+import { closureValues, inspectFunction } from './runtime.ts';
+import { freeReferences } from './scope.ts';
 
-/** One parameter of a memoized function, as its source declares it. */
-export interface ParamInfo {
-  /** The parameter's name; `{ a, b }` for a destructured object, `arg<i>` when it has none. */
-  name: string;
-  /** The property names a destructured object parameter reads. */
-  properties?: string[];
-  rest: boolean;
-}
+export type { ParamInfo } from './params.ts';
 
-/** What memoflow learned from a function's source. */
+/** What memoflow learned from a function's code. */
 export interface CodeAnalysis {
   codeHash: string;
-  /** Hash of each piece of code in `codeHash`: `<self>`, same-module names, `./helpers.ts#name`, `<deps[0]>`. */
+  /** Hash of each piece of code in `codeHash`: `<self>`, same-module names, `lib/helpers#name`, `<captured:k>`, `<deps[0]>`. */
   codeParts: Record<string, string>;
-  /** npm packages the hashed code imports → a file that imports it (where its version is looked up). */
-  packages: Map<string, string>;
+  /** npm packages the hashed code imports, and where from (their versions and dependency closures are the env). */
+  packages: Map<string, PackageUse>;
   params: ParamInfo[];
-  /** Variables bound in an enclosing function or block whose values the source does not show. */
+  /** Variables of an enclosing function the code reads that `captures` must give, because their values could not be read. */
   captured: string[];
   /** Whether the function reads `this` (or `super`). */
   usesThis: boolean;
-  /** The name the function is declared or assigned under, where the source shows one. */
+  /** The name the function is declared or assigned under at its `func()` call, where the source shows one. */
   declaredName?: string;
   /**
-   * How the function's source was found: `call-site`: the func() call names it (directly, or a
-   * `const`/function declaration or import it names); `shape`: the one function of the call site's
-   * module with the same normalized AST; `runtime`: `toString()` alone, when no source file was found.
+   * How the code was found: `exact`: V8 gave the function's source position; `runtime`: only its
+   * `toString()` (eval'd code, the REPL, no inspector); `native`: built-in code.
    */
-  source: 'call-site' | 'shape' | 'runtime';
-  /** Where the function's source is, for messages. */
+  source: 'exact' | 'runtime' | 'native';
+  /** Where the function's source is (`file:line`), for messages. */
   location?: string;
+  /** `process.env` names the code reads: hashed like `env`. */
+  envNames: string[];
+  /** What the code depends on that no hash can see, each `file:line: message`. */
+  warnings: string[];
+  /** Imports `dependencyDepth` did not follow. */
+  cut: string[];
 }
 
 export interface CodeOptions {
-  /** How many relative-import hops to follow from the function's module. */
-  dependencyDepth: number;
+  /** How many module hops to follow from the function's module; Infinity (the default) follows to the end. */
+  dependencyDepth?: number;
   version?: string | number;
   deps?: readonly Function[];
+  /** Names whose values the caller hashes as inputs (`captures`): not read from the closure. */
+  captures?: readonly string[];
 }
 
-/** A wrapped function and where it was wrapped. */
+/** A wrapped function and where `func()` was called for it (for its declared name). */
 export interface CodeTarget {
   fn: Function;
   callSite: CallSite | undefined;
-  form: WrapForm;
+  form: 'call' | 'decorator';
 }
 
-const BUILTINS = new Set(builtinModules);
-
-const analyses = new Map<string, CodeAnalysis>();
+/** Static analyses by source position and options: functions made at one place share one. */
+const staticAnalyses = new Map<string, CachedAnalysis>();
+const inProgress = new WeakSet<Function>();
 
 /**
- * Hashes the code of `target`: its normalized AST and everything it references, as the design
- * brief defines. Functions wrapped at the same call site (nodes made in a loop) share one
- * analysis, since it depends only on the call site and the options.
+ * Hashes the code of `target.fn` exactly: V8 says where its source is; the source, what it
+ * reaches in project source, and the values its closure captures are hashed.
  */
-export function analyzeCode(target: CodeTarget, options: CodeOptions): CodeAnalysis {
-  const site = target.callSite;
-  if (!site || options.deps?.length) return analyze(target, options);
-  const cacheKey = `${site.file}:${site.line}:${site.column}:${target.form}:${options.dependencyDepth}:${typeof options.version}:${options.version}`;
-  let analysis = analyses.get(cacheKey);
-  if (!analysis) {
-    analysis = analyze(target, options);
-    // Only a call site that names its function statically wraps the same function every time.
-    if (analysis.source === 'call-site') analyses.set(cacheKey, analysis);
-  }
-  return analysis;
+export function analyzeCode(target: CodeTarget, options: CodeOptions = {}): CodeAnalysis {
+  const analysis = analyzeFunction(target.fn, options);
+  const declaredName = target.callSite && declaredNameAt(target.callSite, target.form);
+  return { ...analysis, declaredName: declaredName ?? analysis.declaredName };
 }
 
-function analyze(target: CodeTarget, options: CodeOptions): CodeAnalysis {
-  const call = target.callSite && findCall(target.callSite);
-  let located = call && functionAtCall(call.module, call.path, target.form);
-  const fromCallSite = located !== undefined;
-  const runtimeNode = parseRuntimeSource(target.fn);
-  if (!located && call && runtimeNode) located = matchByShape(call.module, runtimeNode);
-
-  const hasher = new CodeHasher(located?.module.file, options.dependencyDepth);
-  let usesThis: boolean;
-  if (located) {
-    usesThis = hasher.addRoot('<self>', located);
-  } else if (runtimeNode) {
-    usesThis = hasher.addRuntimeRoot('<self>', runtimeNode);
+function analyzeFunction(fn: Function, options: CodeOptions): CodeAnalysis {
+  const runtime = inspectFunction(fn);
+  let analysis: CodeAnalysis;
+  if (runtime.kind === 'bound') {
+    const inner = analyzeFunction(runtime.target, { ...options, deps: undefined, version: undefined });
+    const bound = hashCaptured(
+      fn,
+      'bound this and arguments',
+      [runtime.boundThis, runtime.boundArgs],
+      analyzeNested,
+    );
+    analysis = {
+      ...inner,
+      codeParts: { ...prefixed('<bound>/', inner.codeParts), '<bound>': bound },
+      params: inner.params.slice(runtime.boundArgs.length),
+      usesThis: false,
+    };
+  } else if (runtime.kind === 'source') {
+    analysis = analyzeSource(fn, runtime.site.file, runtime.site.offset, options);
+  } else if (runtime.kind === 'native') {
+    analysis = emptyAnalysis('native', { '<self>': hash(`native:${fn.name}`) });
   } else {
-    // Native or bound functions print as `function f() { [native code] }`: their name is all there is.
-    hasher.parts.set('<self>', hash(`native:${target.fn.name}`));
-    usesThis = false;
+    analysis = analyzeRuntimeSource(fn, runtime.reason);
   }
+  const missing = analysis.captured.filter((name) => !options.captures?.includes(name));
+  if (missing.length > 0)
+    throw capturedError(
+      fn,
+      missing,
+      analysis.location ?? 'no source file',
+      `which ${analysis.warnings[0] ?? 'its source does not show'}`,
+    );
+  return withOptions(analysis, options);
+}
 
-  const depNodes = call ? optionAt(call.path, 'deps') : undefined;
-  for (const [i, dep] of (options.deps ?? []).entries()) {
-    const element = depNodes?.type === 'ArrayExpression' ? depNodes.elements[i] : undefined;
-    const depLocated = element && resolveFunction(call!.module, [...call!.path, depNodes!, unwrap(element)]);
-    if (depLocated) hasher.addRoot(`<deps[${i}]>`, depLocated);
-    else {
-      const depNode = parseRuntimeSource(dep);
-      if (depNode) hasher.addRuntimeRoot(`<deps[${i}]>`, depNode, false);
-      else hasher.parts.set(`<deps[${i}]>`, hash(`native:${dep.name}`));
-    }
+function analyzeSource(fn: Function, file: string, offset: number, options: CodeOptions): CodeAnalysis {
+  const depth = options.dependencyDepth ?? Number.POSITIVE_INFINITY;
+  const cacheKey = `${file}\0${offset}\0${depth}`;
+  let analyzed = staticAnalyses.get(cacheKey) ?? readAnalysis(file, offset, depth);
+  if (!analyzed) {
+    const module = loadModule(file);
+    const located = module && functionAt(module, offset, isClass(fn));
+    if (!module || !located) return analyzeRuntimeSource(fn, `its source file ${file} could not be parsed`);
+    const { node, path } = located;
+    const { result, resolutions } = recordingResolutions(() => {
+      const hasher = new CodeHasher(file, depth, !isPackageFile(file));
+      const usesThis = hasher.addRoot('<self>', node, path, module);
+      return { code: hasher.result(), usesThis };
+    });
+    analyzed = {
+      ...result,
+      resolutions,
+      start: node.start,
+      line: lineOf(module.source, node.start),
+      params: (node.params ?? []).map(paramInfo),
+      declaredName: node.id?.name,
+    };
+    writeAnalysis(file, offset, depth, analyzed);
   }
-  if (options.version !== undefined)
-    hasher.parts.set('<version>', hash(`${typeof options.version}:${options.version}`));
-
-  const node = located?.node ?? runtimeNode;
-  const codeParts = Object.fromEntries([...hasher.parts].sort(([a], [b]) => (a < b ? -1 : 1)));
+  staticAnalyses.set(cacheKey, analyzed);
+  const { code } = analyzed;
+  const location = `${file}:${analyzed.line}`;
+  const wanted = code.captured.filter((name) => !options.captures?.includes(name));
+  const values = wanted.length > 0 ? closureValues(fn, wanted) : new Map<string, unknown>();
+  const missing = wanted.filter((name) => !values.has(name));
+  if (missing.length > 0)
+    throw capturedError(
+      fn,
+      missing,
+      location,
+      'from an enclosing function, but its value could not be read from the running closure',
+    );
+  const parts = { ...code.parts };
+  for (const name of wanted)
+    parts[`<captured:${name}>`] = hashCaptured(fn, name, values.get(name), analyzeNested);
   return {
-    codeHash: hashParts(Object.entries(codeParts).map(([label, digest]) => `${label}=${digest}`)),
-    codeParts,
-    packages: hasher.packages,
-    params: node ? node.params.map(paramInfo) : [],
-    captured: [...hasher.captured].sort(),
-    usesThis,
-    declaredName: (call && declaredName(call.path, target.form)) ?? located?.node.id?.name,
-    source: fromCallSite ? 'call-site' : located ? 'shape' : 'runtime',
-    location: target.callSite && `${target.callSite.file}:${target.callSite.line}`,
+    codeHash: '',
+    codeParts: parts,
+    packages: code.packages,
+    params: analyzed.params,
+    captured: [],
+    usesThis: analyzed.usesThis,
+    declaredName: analyzed.declaredName,
+    source: 'exact',
+    location,
+    envNames: code.envNames,
+    warnings: code.hazards.map((h) => `${h.where}: ${h.message}`),
+    cut: code.cut,
   };
 }
 
-class CodeHasher {
-  readonly parts = new Map<string, string>();
-  readonly packages = new Map<string, string>();
-  readonly captured = new Set<string>();
-  private readonly visited = new Set<AstNode>();
+function isClass(fn: Function): boolean {
+  return /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}
 
-  constructor(
-    private readonly rootFile: string | undefined,
-    private readonly maxDepth: number,
-  ) {}
+/** eval'd code or the REPL: the function's own text is all there is; names it reads from outside must come through `captures`. */
+function analyzeRuntimeSource(fn: Function, reason: string): CodeAnalysis {
+  const node = parseRuntimeSource(fn);
+  if (!node) return emptyAnalysis('runtime', { '<self>': hash(`runtime:${fn.toString()}`) });
+  const { names, usesThis } = freeReferences(node);
+  const captured = [...names].filter((name) => !(name in globalThis)).sort();
+  return {
+    ...emptyAnalysis('runtime', { '<self>': hash(normalizeText(node)) }),
+    params: node.params.map(paramInfo),
+    captured,
+    usesThis,
+    warnings:
+      captured.length > 0 ? [`memoflow cannot see: it has only the function's text, as ${reason}`] : [],
+  };
+}
 
-  /** Hashes a located function and what it references; returns whether it reads `this`. */
-  addRoot(label: string, located: LocatedFunction): boolean {
-    this.visited.add(located.node);
-    this.parts.set(label, hash(normalize(located.node)));
-    return this.addReferences(located.node, located.path, located.module, 0);
+useExactClassIdentity((ctor) => {
+  try {
+    const analysis = analyzeFunction(ctor, {});
+    if (analysis.source !== 'exact' || !analysis.location) return undefined;
+    return hash(`${analysis.codeHash}\0${projectLabel(analysis.location.replace(/:\d+$/, ''))}`);
+  } catch {
+    // A class whose closure holds something unhashable: its text is the identity.
+    return undefined;
   }
+});
 
-  /** Hashes a function known only by its runtime source: free names that are not globals cannot be seen. */
-  addRuntimeRoot(label: string, node: AstNode, strict = true): boolean {
-    this.parts.set(label, hash(normalize(node)));
-    const { names, usesThis } = freeReferences(node);
-    if (strict) for (const name of names) if (!(name in globalThis)) this.captured.add(name);
-    return usesThis;
-  }
-
-  private addReferences(node: AstNode, path: AstNode[], module: ParsedModule, depth: number): boolean {
-    const { names, usesThis } = freeReferences(node);
-    for (const name of [...names].sort()) {
-      const found = lookup(name, path);
-      if (!found) continue; // A global: Math, process, fetch, …
-      if (found.scopeIndex === 0) this.addModuleBinding(found.binding, module, depth);
-      else if (showsItsValue(found.binding))
-        this.addDeclaration(`${this.label(module)}${name}~local`, found.binding.node, module, depth);
-      else this.captured.add(name);
-    }
-    return usesThis;
-  }
-
-  private addDeclaration(label: string, declaration: AstNode, module: ParsedModule, depth: number): void {
-    if (this.visited.has(declaration)) return;
-    this.visited.add(declaration);
-    const kind =
-      declaration.type === 'VariableDeclarator' ? `${this.declarationKind(declaration, module)} ` : '';
-    this.parts.set(label, hash(kind + normalize(declaration)));
-    const path = pathTo(module.program, declaration);
-    if (path) this.addReferences(declaration, path, module, depth);
-  }
-
-  private declarationKind(declarator: AstNode, module: ParsedModule): string {
-    return pathTo(module.program, declarator)?.at(-2)?.kind ?? 'var';
-  }
-
-  private addModuleBinding(binding: Binding, module: ParsedModule, depth: number): void {
-    if (binding.kind !== 'import') {
-      this.addDeclaration(`${this.label(module)}${binding.name}`, binding.node, module, depth);
-      return;
-    }
-    const source = binding.source!;
-    if (!isRelative(source)) {
-      if (!source.startsWith('node:') && !BUILTINS.has(source))
-        this.packages.set(packageName(source), module.file);
-      return;
-    }
-    const importLabel = `${this.label(module)}${source}#${binding.imported}`;
-    if (depth >= this.maxDepth) {
-      // Past dependencyDepth only the import itself counts: edits beyond it are not seen.
-      this.parts.set(importLabel, hash(`import:${source}#${binding.imported}`));
-      return;
-    }
-    if (binding.imported === '*') {
-      const file = resolveRelative(source, module.file);
-      const target = file ? loadModule(file) : undefined;
-      this.parts.set(importLabel, hash(target ? normalize(target.program) : `unresolved:${source}`));
-      return;
-    }
-    const declared = declarationOf(binding, module);
-    if (!declared) {
-      this.parts.set(importLabel, hash(`unresolved:${source}#${binding.imported}`));
-      return;
-    }
-    this.addModuleBinding(declared.binding, declared.module, depth + 1);
-  }
-
-  /** Portable label prefix for a module: its path relative to the root function's module, with `/`. */
-  private label(module: ParsedModule): string {
-    if (!this.rootFile || module.file === this.rootFile) return '';
-    return `${relative(dirname(this.rootFile), module.file).split(sep).join('/')}#`;
+/** The code hash of a function found in a closure or bound arguments: its own analysis, no options. */
+function analyzeNested(fn: Function): string {
+  if (inProgress.has(fn)) return hash(`recursive:${fn.name}`);
+  inProgress.add(fn);
+  try {
+    return analyzeFunction(fn, {}).codeHash;
+  } finally {
+    inProgress.delete(fn);
   }
 }
 
-/** A binding in an enclosing function or block whose value its source shows: a function, a class, a literal constant. */
-function showsItsValue(binding: Binding): boolean {
-  const node = binding.node;
-  if (binding.kind === 'function' || binding.kind === 'class') return true;
-  if (binding.kind === 'self') return node.type === 'ClassExpression' || node.type === 'FunctionExpression';
-  if (
-    binding.kind !== 'const' ||
-    node.type !== 'VariableDeclarator' ||
-    node.id.type !== 'Identifier' ||
-    !node.init
-  )
-    return false;
-  const init = unwrap(node.init);
-  return (
-    init.type === 'Literal' ||
-    init.type === 'ArrowFunctionExpression' ||
-    init.type === 'FunctionExpression' ||
-    init.type === 'ClassExpression' ||
-    (init.type === 'TemplateLiteral' && init.expressions.length === 0) ||
-    (init.type === 'UnaryExpression' && unwrap(init.argument).type === 'Literal')
+function withOptions(analysis: CodeAnalysis, options: CodeOptions): CodeAnalysis {
+  const parts = { ...analysis.codeParts };
+  for (const [i, dep] of (options.deps ?? []).entries()) parts[`<deps[${i}]>`] = analyzeNested(dep);
+  if (options.version !== undefined)
+    parts['<version>'] = hash(`${typeof options.version}:${options.version}`);
+  const labels = Object.keys(parts).sort();
+  const codeParts = Object.fromEntries(labels.map((label) => [label, parts[label]!]));
+  const codeHash = hashParts(labels.map((label) => `${label}=${parts[label]}`));
+  return { ...analysis, codeParts, codeHash };
+}
+
+function emptyAnalysis(source: CodeAnalysis['source'], parts: Record<string, string>): CodeAnalysis {
+  return {
+    codeHash: '',
+    codeParts: parts,
+    packages: new Map(),
+    params: [],
+    captured: [],
+    usesThis: false,
+    source,
+    envNames: [],
+    warnings: [],
+    cut: [],
+  };
+}
+
+function prefixed(prefix: string, parts: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(parts).map(([label, digest]) => [`${prefix}${label}`, digest]));
+}
+
+function capturedError(fn: Function, names: string[], location: string, why: string): CapturedVariableError {
+  const list = names.map((n) => `\`${n}\``).join(', ');
+  const node = fn.name || 'anonymous';
+  return new CapturedVariableError(
+    node,
+    names,
+    `Cannot memoize \`${node}\` (${location}): it reads ${list} ${why}. Pass ${names.length > 1 ? 'them' : 'it'} to be hashed: \`func({ captures: { ${names.join(', ')} } }, …)\`.`,
   );
-}
-
-function paramInfo(param: AstNode, index: number): ParamInfo {
-  let node = param.type === 'TSParameterProperty' ? param.parameter : param;
-  const rest = node.type === 'RestElement';
-  if (rest) node = node.argument;
-  if (node.type === 'AssignmentPattern') node = node.left;
-  if (node.type === 'Identifier') return { name: node.name, rest };
-  if (node.type === 'ObjectPattern') {
-    const properties = node.properties
-      .filter((p: AstNode) => p.type === 'Property' && !p.computed)
-      .map((p: AstNode) => p.key.name ?? String(p.key.value));
-    return { name: `{ ${properties.join(', ')} }`, properties, rest };
-  }
-  return { name: `arg${index}`, rest };
-}
-
-/** `const square = func(…)` → square; `@func(…) train() {}` → train; `{ load: func(…) }` → load. */
-function declaredName(callPath: AstNode[], form: WrapForm): string | undefined {
-  if (form === 'decorator') {
-    const member = callPath.at(-3);
-    return member?.key?.name ?? member?.key?.value;
-  }
-  for (let i = callPath.length - 2; i >= 0; i--) {
-    const parent = callPath[i]!;
-    if (parent.type === 'VariableDeclarator') return parent.id.name;
-    if (parent.type === 'Property' || parent.type === 'PropertyDefinition')
-      return parent.key.name ?? parent.key.value;
-    if (parent.type === 'AssignmentExpression') return unwrap(parent.left).property?.name ?? parent.left.name;
-    // `const scaler = (k) => func(…)`: the function a factory returns is named after the factory.
-    if (parent.type === 'ArrowFunctionExpression' && parent.body === callPath[i + 1]) continue;
-    if (
-      !/Expression$|^TS/.test(parent.type) ||
-      parent.type === 'ArrowFunctionExpression' ||
-      parent.type === 'FunctionExpression'
-    )
-      return undefined;
-  }
-  return undefined;
 }

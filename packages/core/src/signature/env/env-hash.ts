@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { hash, hashParts } from '../../_hash.ts';
+import { packageEnv } from './package-closure.ts';
 
 /** The environment parts that do not change while a process runs: runtime, platform, arch, package versions. */
 export interface StaticEnv {
@@ -8,46 +7,24 @@ export interface StaticEnv {
   parts: Record<string, string>;
 }
 
-const versionCache = new Map<string, string>();
-
 /**
- * The installed version of `name` as seen from `fromFile`: the first `node_modules/<name>/package.json`
- * walking up from the file's directory, the way Node resolves it. `unresolved` when none is found.
+ * The static environment of code that imports `packages` (name → importing file and package
+ * root): each package's `name@version`, and a hash of its whole installed dependency closure
+ * with the patches applied to it, so a transitive upgrade or a patched package changes the env
+ * of the functions that reach it, and of no others.
  */
-export function packageVersion(name: string, fromFile: string): string {
-  const cacheKey = `${dirname(fromFile)}\0${name}`;
-  let version = versionCache.get(cacheKey);
-  if (!version) {
-    version = findVersion(name, dirname(fromFile));
-    versionCache.set(cacheKey, version);
-  }
-  return version;
-}
-
-function findVersion(name: string, startDir: string): string {
-  for (let dir = startDir; ; dir = dirname(dir)) {
-    try {
-      const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8'));
-      return String(manifest.version ?? 'unversioned');
-    } catch {
-      // Not installed at this level; look one directory up.
-    }
-    if (dirname(dir) === dir) return 'unresolved';
-  }
-}
-
-/** The static environment of code that imports `packages` (name → importing file). */
-export function staticEnv(packages: ReadonlyMap<string, string>): StaticEnv {
+export function staticEnv(packages: ReadonlyMap<string, { fromFile: string; dir?: string }>): StaticEnv {
   const parts: Record<string, string> = {
     runtime: runtimeVersion(),
     platform: process.platform,
     arch: process.arch,
   };
-  const names = [...packages.keys()].sort();
-  const versions = names.map((name) => packageVersion(name, packages.get(name)!));
-  names.forEach((name, i) => {
-    parts[`npm:${name}`] = `${name}@${versions[i]}`;
-  });
+  for (const name of [...packages.keys()].sort()) {
+    const { fromFile, dir } = packages.get(name)!;
+    const env = packageEnv(name, fromFile, dir);
+    parts[`npm:${name}`] = `${name}@${env.version}`;
+    if (env.closure.length > 0 || env.patches.length > 0) parts[`npm:${name}#closure`] = env.closureHash;
+  }
   return { parts };
 }
 

@@ -16,6 +16,8 @@ export function patchesOf(pkg: InstalledPackage): AppliedPatch[] {
   const patches: AppliedPatch[] = [];
   const pnpmHash = pnpmPatchHash(pkg);
   if (pnpmHash) patches.push({ how: `pnpm patch ${/^[0-9a-f]*/.exec(pnpmHash)![0]}`, contentHash: pnpmHash });
+  const declared = declaredPnpmPatch(pkg);
+  if (declared) patches.push(declared);
   const root = patchPackageRoot(pkg.dir);
   if (root) {
     for (const file of patchPackageFiles(root).get(pkg.dir) ?? []) {
@@ -97,6 +99,30 @@ function readPatchedDependencies(lockFile: string): Map<string, string> {
     if (field && key) patched.set(key, unquote(field[1]!));
   }
   return patched;
+}
+
+/**
+ * The patch file the project declares for this package (`pnpm.patchedDependencies` in its
+ * package.json, or `patchedDependencies` in pnpm-workspace.yaml), hashed by content: an edited
+ * patch counts before the next install applies it, so a stored result never outlives its patch.
+ */
+function declaredPnpmPatch(pkg: InstalledPackage): AppliedPatch | undefined {
+  const outer = pkg.dir.indexOf(`${sep}node_modules${sep}`);
+  if (outer === -1) return undefined;
+  const root = pkg.dir.slice(0, outer);
+  const declared = new Map<string, string>();
+  try {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    for (const [key, path] of Object.entries(manifest?.pnpm?.patchedDependencies ?? {}))
+      if (typeof path === 'string') declared.set(key, path);
+  } catch {
+    // No readable package.json: nothing declared there.
+  }
+  for (const [key, path] of readPatchedDependencies(join(root, 'pnpm-workspace.yaml')))
+    declared.set(key, path);
+  const path = declared.get(`${pkg.name}@${pkg.version}`) ?? declared.get(pkg.name);
+  if (!path || !existsSync(join(root, path))) return undefined;
+  return { how: `pnpm patchedDependencies ${path}`, contentHash: patchFileHash(join(root, path)) };
 }
 
 function unquote(text: string): string {

@@ -26,7 +26,6 @@ import {
 } from './own-keys.ts';
 
 export const MAX_DEPTH = 1000;
-const NO_SYMBOLS: symbol[] = [];
 // Ancestors are compared only this deep on the fast path; a deeper cycle still ends at MAX_DEPTH.
 const CYCLE_SCAN_DEPTH = 32;
 
@@ -119,22 +118,34 @@ export class Encoder extends EncodingOutput {
       typeof (value as any)[HASH_PROTOCOL] !== 'function'
     ) {
       const keys = Object.keys(value);
-      // Non-enumerable keys are rare on plain objects; this length check is what looking for them costs.
-      if (Object.getOwnPropertyNames(value).length === keys.length) this.fields(value, keys);
-      else this.group(value, this.sortKeys(keys), hiddenKeys(value, keys.length), NO_SYMBOLS);
+      const symbols = Object.getOwnPropertySymbols(value);
+      // Non-enumerable and symbol keys are rare on plain objects; these length checks are what looking for them costs.
+      if (symbols.length === 0 && Object.getOwnPropertyNames(value).length === keys.length)
+        this.fields(value, keys);
+      else this.own(value, { keys, hidden: hiddenKeys(value, keys.length), symbols: sortSymbols(symbols) });
     } else this.other(value, proto);
     this.depth = depth - 1;
   }
 
-  private array(array: readonly unknown[]): void {
+  private array(array: readonly unknown[], plain = true): void {
     this.out += '[';
+    let holes = 0;
     for (let i = 0; i < array.length; i++) {
       const item = array[i];
-      if (item === undefined && !(i in array)) this.out += '_';
-      else this.value(item);
+      if (item === undefined && !(i in array)) {
+        this.out += '_';
+        holes++;
+      } else this.value(item);
       if (this.out.length > FLUSH_AT) this.flush();
     }
     this.out += ']';
+    // A named property (`rows.total = 3`) is an own key that is not an element: the key count says
+    // whether there is one, at the price of listing the keys once.
+    const named = Object.keys(array).length - (array.length - holes);
+    if (plain && (named > 0 || Object.getOwnPropertySymbols(array).length > 0)) {
+      this.out += 'x';
+      this.own(array, ownKeys(array, 'array'));
+    }
   }
 
   private fields(object: object, keys: readonly string[]): void {
@@ -243,7 +254,7 @@ export class Encoder extends EncodingOutput {
         this.value(UNBOX[canonical]!.call(value));
         break;
       case 'array':
-        this.array(value as unknown[]);
+        this.array(value as unknown[], false);
         break;
       case 'binary':
         this.binary(canonical, value);
