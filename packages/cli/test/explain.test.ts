@@ -1,5 +1,6 @@
 /** `memoflow explain`: a dry run, node by node, that computes nothing and stores nothing. */
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { coreEntry } from '../../core/test/support/processes.ts';
 import { ANSI, cliProject, lines, NODES, PIPELINE, parseJson } from './support/cli.ts';
 
 const project = cliProject({ 'pipeline.ts': PIPELINE });
@@ -83,4 +84,32 @@ test('--env (or MEMOFLOW_ENV) makes an environment variable count in every signa
     values: { env: [VAR, 'OTHER'] },
     sources: { env: 'MEMOFLOW_ENV' },
   });
+});
+
+test('a node whose code reads the clock or is cut by dependencyDepth: explain names the line, the fix and what the cut left out', async () => {
+  const clocked = cliProject({
+    'helpers.ts': 'export const half = (n: number) => n / 2;\n',
+    'pipeline.ts': `import { func, Pipeline } from ${JSON.stringify(coreEntry)};
+import { half } from './helpers.ts';
+export const stamped = func({ output: 'stamped', dependencyDepth: 0 }, (n: number) => half(n) + Date.now() * 0);
+export default new Pipeline([stamped]);
+`,
+  });
+  try {
+    const table = await clocked.cli(['explain', 'pipeline.ts', '--input', 'n=2']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(
+      /stamped: not hashed: .*pipeline\.ts:3: it calls `Date\.now\(\)`: .*pass the time as an argument/,
+    );
+    expect(table.stdout).toContain('stamped: dependencyDepth left out ./helpers.ts#half');
+    const json = parseJson<{ nodes: { unseen?: string[]; cut?: string[] }[] }>(
+      await clocked.cli(['explain', 'pipeline.ts', '--input', 'n=2', '--json']),
+    );
+    expect(json.nodes[0]).toMatchObject({
+      cut: ['./helpers.ts#half'],
+      unseen: [expect.stringContaining('Date.now()')],
+    });
+  } finally {
+    clocked.dispose();
+  }
 });

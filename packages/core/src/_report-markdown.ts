@@ -50,6 +50,12 @@ export function renderMarkdown(report: RunReportData): string {
       lines.push('', `**${escapeInline(node.node)}**`, '', `${fence}text`, message, fence);
     }
   }
+  const unseen = report.nodes.filter((node) => node.unseen);
+  if (unseen.length > 0) {
+    lines.push('', '#### Not hashed', '');
+    for (const node of unseen)
+      for (const warning of node.unseen!) lines.push(`- **${escapeInline(node.node)}**: ${escapeInline(warning)}`);
+  }
   lines.push('', '```mermaid', renderMermaid(report), '```', '');
   return lines.join('\n');
 }

@@ -83,6 +83,8 @@ export class NodeRun {
     this.memo = memoOf(node.fn);
     this.prepared = this.memo.prepare(node.fn.options.dependencyDepth ?? context.dependencyDepth);
     this.report = { node: node.name, status: 'skipped', bytesRead: 0, bytesWritten: 0 };
+    const { warnings } = this.prepared.analysis;
+    if (warnings.length > 0) this.report.unseen = warnings;
     // A node's own `cache` option wins over the runner's.
     const own = node.fn.options.cache;
     if (own === undefined) this.backend = context.backend;

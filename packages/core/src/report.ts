@@ -37,6 +37,8 @@ export interface NodeReport {
   error?: { name: string; message: string };
   /** Where a miss was computed, when an executor ran it elsewhere (e.g. `host:pid`). */
   worker?: string;
+  /** What the node's code depends on that no hash can see, each `file:line: what and the fix`. */
+  unseen?: string[];
 }
 
 /** A run report as plain data (what `toJSON()` returns). */

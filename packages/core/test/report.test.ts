@@ -276,3 +276,15 @@ describe('RunReport.toJSON()', () => {
     expect(report.edges).toHaveLength(5);
   });
 });
+
+describe('what no hash can see', () => {
+  test('a node whose code reads the clock is listed under "Not hashed" with its file and line', async () => {
+    const { func, MemoryCache, Pipeline, Runner } = await import('../src/index.ts');
+    const stamped = func({ output: 'stamped' }, async (n: number) => n + Date.now() * 0);
+    const runner = new Runner({ cache: { backend: new MemoryCache() } });
+    const { report } = await runner.run(new Pipeline([stamped]), { n: 1 });
+    const [unseen] = report.nodes[0]!.unseen ?? [];
+    expect(unseen).toMatch(/report\.test\.ts:\d+: it calls `Date\.now\(\)`: .*pass the time as an argument/);
+    expect(report.toMarkdown()).toContain(`#### Not hashed\n\n- **stamped**: `);
+  });
+});

@@ -1,5 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Where in the user's source a call was made: 1-based line and column, as stack traces give them. */
@@ -33,36 +32,3 @@ export function captureCallSite(callee: Function): CallSite | undefined {
   if (!isAbsolute(file)) return undefined;
   return { file, line: Number(match[2]), column: Number(match[3]) };
 }
-
-const RUNTIME_EXTENSION = /\.([cm]?)js$/;
-const TRY_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.jsx'];
-
-/**
- * The file a relative specifier names, as TypeScript resolves it: `./x.js` may be `./x.ts`, an
- * extensionless `./x` may be `./x.ts` or `./x/index.ts`. Undefined when there is no such file.
- */
-export function resolveRelative(specifier: string, fromFile: string): string | undefined {
-  const base = resolve(dirname(fromFile), specifier);
-  const candidates = [base];
-  const runtime = RUNTIME_EXTENSION.exec(base);
-  if (runtime) {
-    const stem = base.slice(0, -runtime[0].length);
-    candidates.push(`${stem}.${runtime[1]}ts`, `${stem}.${runtime[1]}tsx`);
-  }
-  for (const extension of TRY_EXTENSIONS) candidates.push(base + extension);
-  for (const extension of TRY_EXTENSIONS) candidates.push(`${base}/index${extension}`);
-  return candidates.find(isFile);
-}
-
-function isFile(path: string): boolean {
-  return existsSync(path) && statSync(path).isFile();
-}
-
-/** `@scope/pkg/sub` → `@scope/pkg`; `lodash/fp` → `lodash`. */
-export function packageName(specifier: string): string {
-  const parts = specifier.split('/');
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
-}
-
-export const isRelative = (specifier: string): boolean =>
-  specifier.startsWith('./') || specifier.startsWith('../') || specifier === '.' || specifier === '..';
