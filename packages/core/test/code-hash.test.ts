@@ -284,3 +284,31 @@ describe('keys are portable', () => {
     }
   });
 });
+
+describe('the analysis kept between processes', () => {
+  test('a second process reuses the analysis on disk and parses no module; an edited helper is analysed again', async () => {
+    const astEntry = JSON.stringify(coreEntry.replace(/index\.ts$/, 'signature/code/parse.ts'));
+    const other = scratchProject({
+      'helpers.ts': 'export const scale = (x: number) => x * 2;\n',
+      'main.ts': `import { func } from ${core};
+import { parseStats } from ${astEntry};
+import { scale } from './helpers.ts';
+const scaled = func({}, async (x: number) => scale(x));
+const { key } = await scaled.signature(1);
+console.log(JSON.stringify({ key, parsed: parseStats.modules }));
+`,
+    });
+    try {
+      const [first] = await other.runJson('main.ts');
+      const [second] = await other.runJson('main.ts');
+      expect(first.parsed).toBeGreaterThan(0);
+      expect(second).toEqual({ key: first.key, parsed: 0 });
+      other.write('helpers.ts', 'export const scale = (x: number) => x * 3;\n');
+      const [edited] = await other.runJson('main.ts');
+      expect(edited.parsed).toBeGreaterThan(0);
+      expect(edited.key).not.toBe(first.key);
+    } finally {
+      other.dispose();
+    }
+  });
+});

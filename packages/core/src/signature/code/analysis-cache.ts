@@ -69,11 +69,46 @@ function cacheDir(file: string): string {
 
 const disabled = () => process.env.MEMOFLOW_ANALYSIS_CACHE === '0';
 
-function entryPath(file: string, offset: number, depth: number): string {
-  return join(
-    cacheDir(file),
-    `${hash(`${version()}\0${file}\0${offset}\0${depth}`).slice(0, 32)}.json`,
-  );
+function entryPath(file: string, key: string): string {
+  return join(cacheDir(file), `${hash(`${version()}\0${file}\0${key}`).slice(0, 32)}.json`);
+}
+
+/** The stored entry at `key` for `file`, when this version of the analyzer wrote it and every file it read is unchanged. */
+function readEntry<T extends { version: string; files: Record<string, string> }>(
+  file: string,
+  key: string,
+): T | undefined {
+  if (disabled()) return undefined;
+  let stored: T;
+  try {
+    stored = JSON.parse(readFileSync(entryPath(file, key), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (stored.version !== version()) return undefined;
+  for (const [path, digest] of Object.entries(stored.files)) {
+    try {
+      if (hash(readFileSync(path, 'utf8')) !== digest) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return stored;
+}
+
+/** Stores an entry for later processes; a failure to write only costs the next process a parse. */
+function writeEntry(file: string, key: string, entry: object): void {
+  if (disabled()) return;
+  const path = entryPath(file, key);
+  // Written under a name of this process's own, then renamed: concurrent processes never read half a file.
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(temporary, JSON.stringify({ ...entry, version: version() }));
+    renameSync(temporary, path);
+  } catch {
+    rmSync(temporary, { force: true });
+  }
 }
 
 /**
@@ -81,43 +116,34 @@ function entryPath(file: string, offset: number, depth: number): string {
  * read still has the same content and every import still resolves to the same place.
  */
 export function readAnalysis(file: string, offset: number, depth: number): CachedAnalysis | undefined {
-  if (disabled()) return undefined;
-  let stored: StoredAnalysis;
-  try {
-    stored = JSON.parse(readFileSync(entryPath(file, offset, depth), 'utf8'));
-  } catch {
-    return undefined;
-  }
-  if (stored.version !== version()) return undefined;
-  for (const [path, digest] of Object.entries(stored.code.files)) {
-    try {
-      if (hash(readFileSync(path, 'utf8')) !== digest) return undefined;
-    } catch {
-      return undefined;
-    }
-  }
+  const stored = readEntry<StoredAnalysis & { files: Record<string, string> }>(file, `${offset}\0${depth}`);
+  if (!stored) return undefined;
   for (const [specifier, fromFile, kind, result] of stored.resolutions) {
     if (resolutionText(specifier, fromFile, kind) !== result) return undefined;
   }
   return { ...stored, code: { ...stored.code, packages: new Map(stored.code.packages) } };
 }
 
-/** Stores an analysis for later processes; a failure to write only costs the next process a parse. */
+/** Stores an analysis for later processes. */
 export function writeAnalysis(file: string, offset: number, depth: number, analysis: CachedAnalysis): void {
-  if (disabled()) return;
-  const path = entryPath(file, offset, depth);
-  const stored: StoredAnalysis = {
-    ...analysis,
-    version: version(),
-    code: { ...analysis.code, packages: [...analysis.code.packages] },
-  };
-  // Written under a name of this process's own, then renamed: concurrent processes never read half a file.
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(temporary, JSON.stringify(stored));
-    renameSync(temporary, path);
-  } catch {
-    rmSync(temporary, { force: true });
-  }
+  const code = { ...analysis.code, packages: [...analysis.code.packages] };
+  writeEntry(file, `${offset}\0${depth}`, { ...analysis, code, files: analysis.code.files });
+}
+
+/** The name declared at a `func()` call site (`const square = func(…)`), as a previous process read it; null for none. */
+export function readDeclaredName(file: string, line: number, column: number): string | null | undefined {
+  return readEntry<{ version: string; files: Record<string, string>; name: string | null }>(
+    file,
+    `name\0${line}\0${column}`,
+  )?.name;
+}
+
+export function writeDeclaredName(
+  file: string,
+  line: number,
+  column: number,
+  source: string,
+  name: string | null,
+): void {
+  writeEntry(file, `name\0${line}\0${column}`, { files: { [file]: hash(source) }, name });
 }

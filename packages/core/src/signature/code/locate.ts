@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { readDeclaredName, writeDeclaredName } from './analysis-cache.ts';
 import {
   type AstNode,
   findPath,
@@ -28,7 +29,11 @@ export type WrapForm = 'call' | 'decorator';
  * The function (or class) whose source starts at or contains `offset`, the position V8 reports for
  * it: the innermost one, so `const a = (x) => x, b = (y) => y;` gives two different functions.
  */
-export function functionAt(module: ParsedModule, offset: number, isClass = false): LocatedFunction | undefined {
+export function functionAt(
+  module: ParsedModule,
+  offset: number,
+  isClass = false,
+): LocatedFunction | undefined {
   const path = findPath(
     module.program,
     offset,
@@ -36,7 +41,9 @@ export function functionAt(module: ParsedModule, offset: number, isClass = false
   );
   if (!path) return undefined;
   // V8 places a class with a constructor at the constructor's `(`: the class is the one around it.
-  const at = isClass ? path.findLastIndex((node) => node.type === 'ClassDeclaration' || node.type === 'ClassExpression') : -1;
+  const at = isClass
+    ? path.findLastIndex((node) => node.type === 'ClassDeclaration' || node.type === 'ClassExpression')
+    : -1;
   const end = at === -1 ? path.length : at + 1;
   return { module, node: path[end - 1]!, path: path.slice(0, end) };
 }
@@ -61,8 +68,13 @@ export function projectLabel(file: string): string {
 
 /** The name a `func()` call's result is declared under (`const square = func(…)`), read from the call site. */
 export function declaredNameAt(site: CallSite, form: WrapForm): string | undefined {
+  // Kept on disk too: naming a function must not cost a later process a parse of its module.
+  const known = readDeclaredName(site.file, site.line, site.column);
+  if (known !== undefined) return known ?? undefined;
   const call = findCall(site);
-  return call && declaredName(call.path, form);
+  const name = call && declaredName(call.path, form);
+  if (call) writeDeclaredName(site.file, site.line, site.column, call.module.source, name ?? null);
+  return name;
 }
 
 /** The call expression at a call site, found by the position V8 reports for a call: its callee's name. */
