@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative, sep } from 'node:path';
 import { hash } from '../../_hash.ts';
 import { type AstNode, type ParsedModule, unwrap } from './ast.ts';
-import { builtinHazard, firstUse, type Hazard, lineOf, mutationsOf, readsOf } from './hazards.ts';
+import {
+  builtinHazard,
+  dedupe,
+  excerpt,
+  firstUse,
+  type Hazard,
+  lineOf,
+  mutationsOf,
+  readsOf,
+} from './hazards.ts';
+import { showsItsValue } from './locals.ts';
 import { lookup, pathTo } from './locate.ts';
 import { enclosingClass, memberName, membersNamed, thisUse } from './members.ts';
 import {
@@ -10,6 +20,7 @@ import {
   exportOf,
   type ImportTarget,
   importEqualsTarget,
+  importsOf,
   importTarget,
   loadsOf,
   moduleAt,
@@ -316,61 +327,6 @@ export class CodeHasher {
   }
 }
 
-/** The first line of a statement's source, shortened: enough to recognise it in a message. */
-function excerpt(module: ParsedModule, node: AstNode): string {
-  const line = module.source.slice(node.start, node.end).split('\n')[0]!.trim();
-  return line.length > 60 ? `${line.slice(0, 57)}…` : line;
-}
-
 function exportTargetOrWhole(module: ParsedModule, member: string): ImportTarget {
   return exportOf(module, member) ?? { kind: 'module', module };
-}
-
-function importsOf(program: AstNode): { specifier: string; kind: 'import' | 'require' }[] {
-  const loads: { specifier: string; kind: 'import' | 'require' }[] = [];
-  for (const statement of program.body as AstNode[]) {
-    if (
-      (statement.type === 'ImportDeclaration' ||
-        statement.type === 'ExportAllDeclaration' ||
-        statement.type === 'ExportNamedDeclaration') &&
-      statement.source &&
-      statement.importKind !== 'type' &&
-      statement.exportKind !== 'type'
-    )
-      loads.push({ specifier: statement.source.value, kind: 'import' });
-  }
-  return loads;
-}
-
-/** A binding in an enclosing function or block whose value its source shows: a function, a class, a literal constant. */
-function showsItsValue(binding: Binding): boolean {
-  const node = binding.node;
-  if (binding.kind === 'function' || binding.kind === 'class') return true;
-  if (binding.kind === 'self') return node.type === 'ClassExpression' || node.type === 'FunctionExpression';
-  if (
-    binding.kind !== 'const' ||
-    node.type !== 'VariableDeclarator' ||
-    node.id.type !== 'Identifier' ||
-    !node.init
-  )
-    return false;
-  const init = unwrap(node.init);
-  return (
-    init.type === 'Literal' ||
-    init.type === 'ArrowFunctionExpression' ||
-    init.type === 'FunctionExpression' ||
-    init.type === 'ClassExpression' ||
-    (init.type === 'TemplateLiteral' && init.expressions.length === 0) ||
-    (init.type === 'UnaryExpression' && unwrap(init.argument).type === 'Literal')
-  );
-}
-
-function dedupe(hazards: Hazard[]): Hazard[] {
-  const seen = new Set<string>();
-  return hazards.filter((h) => {
-    const key = `${h.where}\0${h.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

@@ -1,4 +1,5 @@
 import { type AstNode, children, isFunctionNode, type ParsedModule, unwrap } from './ast.ts';
+import { isStandardGlobal } from './globals.ts';
 
 /** A dependency the source shows but no hash can see: said to the user once per function, with its line. */
 export interface Hazard {
@@ -78,31 +79,6 @@ export function firstUse(node: AstNode, name: string): number {
   };
   visit(node);
   return found;
-}
-
-/**
- * Names every realm and Node itself define: reading them is not reading user state. A fixed list,
- * not a fresh realm's global object: creating one costs about 20 ms, and the list changes only
- * with the language.
- */
-const STANDARD_GLOBALS = new Set(
-  (
-    'globalThis Infinity NaN undefined eval isFinite isNaN parseFloat parseInt decodeURI decodeURIComponent ' +
-    'encodeURI encodeURIComponent escape unescape Object Function Array Number Boolean String Symbol BigInt ' +
-    'Math JSON Reflect Proxy Promise Date RegExp Error AggregateError EvalError RangeError ReferenceError ' +
-    'SyntaxError TypeError URIError Map Set WeakMap WeakSet WeakRef FinalizationRegistry ArrayBuffer ' +
-    'SharedArrayBuffer DataView Atomics Int8Array Uint8Array Uint8ClampedArray Int16Array Uint16Array ' +
-    'Int32Array Uint32Array Float32Array Float64Array BigInt64Array BigUint64Array Intl WebAssembly Iterator ' +
-    'process Buffer global console setTimeout clearTimeout setInterval clearInterval setImmediate ' +
-    'clearImmediate queueMicrotask structuredClone atob btoa fetch Request Response Headers FormData URL ' +
-    'URLSearchParams TextEncoder TextDecoder AbortController AbortSignal Blob File performance crypto ' +
-    'navigator EventTarget Event MessageChannel MessagePort BroadcastChannel DOMException require module ' +
-    'exports __filename __dirname arguments'
-  ).split(' '),
-);
-
-function isStandardGlobal(name: string): boolean {
-  return STANDARD_GLOBALS.has(name);
 }
 
 /** The 1-based line of `offset` in `source`. */
@@ -304,4 +280,21 @@ function isLiteral(node: AstNode | undefined): boolean {
     (n.type === 'Literal' && typeof n.value === 'string') ||
     (n.type === 'TemplateLiteral' && n.expressions.length === 0)
   );
+}
+
+/** The first line of a statement's source, shortened: enough to recognise it in a message. */
+export function excerpt(module: ParsedModule, node: AstNode): string {
+  const line = module.source.slice(node.start, node.end).split('\n')[0]!.trim();
+  return line.length > 60 ? `${line.slice(0, 57)}…` : line;
+}
+
+/** Each hazard once: the same line and message reached through two paths is said once. */
+export function dedupe(hazards: Hazard[]): Hazard[] {
+  const seen = new Set<string>();
+  return hazards.filter((h) => {
+    const key = `${h.where}\0${h.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

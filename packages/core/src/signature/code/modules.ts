@@ -245,3 +245,20 @@ export function literalString(node: AstNode | undefined): string | undefined {
   if (n.type === 'TemplateLiteral' && n.expressions.length === 0) return n.quasis[0].value.cooked;
   return undefined;
 }
+
+/** The modules a program loads statically: its imports and re-exports, type-only ones left out. */
+export function importsOf(program: AstNode): { specifier: string; kind: 'import' | 'require' }[] {
+  const loads: { specifier: string; kind: 'import' | 'require' }[] = [];
+  for (const statement of program.body as AstNode[]) {
+    if (
+      (statement.type === 'ImportDeclaration' ||
+        statement.type === 'ExportAllDeclaration' ||
+        statement.type === 'ExportNamedDeclaration') &&
+      statement.source &&
+      statement.importKind !== 'type' &&
+      statement.exportKind !== 'type'
+    )
+      loads.push({ specifier: statement.source.value, kind: 'import' });
+  }
+  return loads;
+}
