@@ -315,8 +315,9 @@ describe('real installs', () => {
         );
       }
       write(dir, 'package.json', JSON.stringify(manifest));
-      // Not frozen: the lockfile is written without the patch and pnpm adds the patch's hash itself.
-      await pnpm(dir, 'install', '--offline');
+      // Not frozen (pnpm freezes the lockfile when CI is set): the lockfile is written without the
+      // patch and pnpm adds the patch's hash itself.
+      await pnpm(dir, 'install', '--offline', '--no-frozen-lockfile');
       return envOf(dir, 'p-limit');
     };
     const patchText = (line: string) =>
