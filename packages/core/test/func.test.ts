@@ -384,6 +384,41 @@ describe('captured variables', () => {
     expect(await scaler(2)(10)).toBe(20);
   });
 
+  test('a captured `let` assigned again in its scope is refused with CAPTURED_VARIABLE naming where; a `captures` getter gives its value at every call', async () => {
+    const shared = new MemoryCache();
+    let factor = 2;
+    const scaled = func({ cache: shared }, async (x: number) => x * factor);
+    await expect(scaled(1)).rejects.toMatchObject({
+      code: 'CAPTURED_VARIABLE',
+      variables: ['factor'],
+      message: expect.stringMatching(/`factor` at .*func\.test\.ts:\d+.*captures: \{ get factor\(\)/),
+    });
+    const current = func(
+      {
+        cache: shared,
+        captures: {
+          get factor() {
+            return factor;
+          },
+        },
+      },
+      async (x: number) => x * factor,
+    );
+    const results: number[] = [];
+    for (const next of [2, 3]) {
+      factor = next;
+      results.push(await current(1));
+    }
+    expect(results).toEqual([2, 3]);
+  });
+
+  test('a `for (let i …; i++)` counter is not a reassignment: each iteration keeps its own value', async () => {
+    const shared = new MemoryCache();
+    const fns = [];
+    for (let i = 1; i <= 2; i++) fns.push(func({ cache: shared }, async (x: number) => x * i));
+    expect([await fns[0]!(1), await fns[1]!(1)]).toEqual([1, 2]);
+  });
+
   test("a loop variable is captured: each iteration's function has its own key", async () => {
     const shared = new MemoryCache();
     const fns = [];

@@ -108,12 +108,29 @@ await report('scaled', scaled, [5]);
     expect: { scaled: 'miss' },
   },
   {
-    name: 'a captured variable reassigned after the function was made: its value at the call counts',
+    name: 'a captured variable reassigned after the function was made: refused with CAPTURED_VARIABLE naming where, never read stale',
     files: {
       'main.ts': main(`
 function setup() {
   let k = 2;
   const scaled = func({ cache }, (x: number) => { ${MARK} return x * k; });
+  k = Number(process.env.CASE_K);
+  return scaled;
+}
+await report('scaled', setup(), [5]);
+`),
+    },
+    env: { CASE_K: '3' },
+    edit: { env: { CASE_K: '4' } },
+    expect: { scaled: 'error:CAPTURED_VARIABLE:assigned again' },
+  },
+  {
+    name: 'a captured variable reassigned after the function was made, given by a `captures` getter: its value at the call counts',
+    files: {
+      'main.ts': main(`
+function setup() {
+  let k = 2;
+  const scaled = func({ cache, captures: { get k() { return k; } } }, (x: number) => { ${MARK} return x * k; });
   k = Number(process.env.CASE_K);
   return scaled;
 }

@@ -138,6 +138,17 @@ function analyzeSource(fn: Function, file: string, offset: number, options: Code
   const { code } = analyzed;
   const location = `${file}:${analyzed.line}`;
   const wanted = code.captured.filter((name) => !options.captures?.includes(name));
+  const changing = wanted.filter((name) => code.reassigned[name]);
+  if (changing.length > 0) {
+    const where = changing.map((name) => `\`${name}\` at ${code.reassigned[name]}`).join(', ');
+    throw capturedError(
+      fn,
+      changing,
+      location,
+      `from an enclosing function, where it is assigned again (${where}), so the value a call sees may not be the one read first`,
+      `Make ${changing.length > 1 ? 'them arguments' : 'it an argument'} of the function, or give ${changing.length > 1 ? 'their' : 'its'} current value at every call: \`func({ captures: { get ${changing[0]}() { return ${changing[0]}; } } }, …)\``,
+    );
+  }
   const values = wanted.length > 0 ? closureValues(fn, wanted) : new Map<string, unknown>();
   const missing = wanted.filter((name) => !values.has(name));
   if (missing.length > 0)
@@ -238,12 +249,18 @@ function prefixed(prefix: string, parts: Record<string, string>): Record<string,
   return Object.fromEntries(Object.entries(parts).map(([label, digest]) => [`${prefix}${label}`, digest]));
 }
 
-function capturedError(fn: Function, names: string[], location: string, why: string): CapturedVariableError {
+function capturedError(
+  fn: Function,
+  names: string[],
+  location: string,
+  why: string,
+  fix = `Pass ${names.length > 1 ? 'them' : 'it'} to be hashed: \`func({ captures: { ${names.join(', ')} } }, …)\``,
+): CapturedVariableError {
   const list = names.map((n) => `\`${n}\``).join(', ');
   const node = fn.name || 'anonymous';
   return new CapturedVariableError(
     node,
     names,
-    `Cannot memoize \`${node}\` (${location}): it reads ${list} ${why}. Pass ${names.length > 1 ? 'them' : 'it'} to be hashed: \`func({ captures: { ${names.join(', ')} } }, …)\`.`,
+    `Cannot memoize \`${node}\` (${location}): it reads ${list} ${why}. ${fix}.`,
   );
 }

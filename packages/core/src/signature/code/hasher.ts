@@ -12,7 +12,7 @@ import {
   mutationsOf,
   readsOf,
 } from './hazards.ts';
-import { showsItsValue } from './locals.ts';
+import { reassignmentOf, showsItsValue } from './locals.ts';
 import { lookup, pathTo } from './locate.ts';
 import { enclosingClass, memberName, membersNamed, thisUse } from './members.ts';
 import {
@@ -42,6 +42,8 @@ export interface StaticCode {
   packages: Map<string, PackageUse>;
   /** Names bound in an enclosing function whose values only the running closure holds. */
   captured: string[];
+  /** Captured names assigned again in the scope that declares them, with where. */
+  reassigned: Record<string, string>;
   /** `process.env` names the code reads. */
   envNames: string[];
   hazards: Hazard[];
@@ -60,6 +62,8 @@ export class CodeHasher {
   readonly parts = new Map<string, string>();
   readonly packages = new Map<string, PackageUse>();
   readonly captured = new Set<string>();
+  /** Captured names assigned again in their scope → where: their value at a call may not be the one read first. */
+  readonly reassigned: Record<string, string> = {};
   readonly envNames = new Set<string>();
   readonly hazards: Hazard[] = [];
   readonly cut: string[] = [];
@@ -93,6 +97,7 @@ export class CodeHasher {
       parts: Object.fromEntries(sorted),
       packages: this.packages,
       captured: [...this.captured].sort(),
+      reassigned: this.reassigned,
       envNames: [...this.envNames].sort(),
       hazards: dedupe(this.hazards),
       cut: [...new Set(this.cut)].sort(),
@@ -110,7 +115,11 @@ export class CodeHasher {
       else if (showsItsValue(found.binding)) {
         const declaration = found.binding.node;
         this.addDeclaration(`${this.label(module)}${name}~local`, declaration, module, depth);
-      } else if (this.followModules || found.binding.kind !== 'import') this.captured.add(name);
+      } else if (this.followModules || found.binding.kind !== 'import') {
+        this.captured.add(name);
+        const at = reassignmentOf(path[found.scopeIndex]!, name);
+        if (at !== undefined) this.reassigned[name] ??= `${module.file}:${lineOf(module.source, at)}`;
+      }
     }
     const isGlobal = (name: string) => globals.has(name);
     const reads = readsOf(node, module, isGlobal);
