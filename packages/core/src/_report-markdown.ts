@@ -54,7 +54,8 @@ export function renderMarkdown(report: RunReportData): string {
   if (unseen.length > 0) {
     lines.push('', '#### Not hashed', '');
     for (const node of unseen)
-      for (const warning of node.unseen!) lines.push(`- **${escapeInline(node.node)}**: ${escapeInline(warning)}`);
+      for (const warning of node.unseen!)
+        lines.push(`- **${escapeInline(node.node)}**: ${escapeInline(warning)}`);
   }
   lines.push('', '```mermaid', renderMermaid(report), '```', '');
   return lines.join('\n');
