@@ -8,7 +8,9 @@ import {
   excerpt,
   firstUse,
   type Hazard,
+  LOADS,
   lineOf,
+  mayRead,
   mutationsOf,
   readsOf,
 } from './hazards.ts';
@@ -122,10 +124,14 @@ export class CodeHasher {
       }
     }
     const isGlobal = (name: string) => globals.has(name);
-    const reads = readsOf(node, module, isGlobal);
-    for (const name of reads.envNames) this.envNames.add(name);
-    this.hazards.push(...reads.hazards);
-    if (this.followModules)
+    // Most declarations mention none of what these walks look for: their text says so for the price of a scan.
+    const text = module.source.slice(node.start, node.end);
+    if (mayRead(text, globals)) {
+      const reads = readsOf(node, module, isGlobal);
+      for (const name of reads.envNames) this.envNames.add(name);
+      this.hazards.push(...reads.hazards);
+    }
+    if (this.followModules && LOADS.test(text))
       for (const load of loadsOf(node, isGlobal))
         this.addTarget(
           `${this.label(module)}${load.specifier}`,

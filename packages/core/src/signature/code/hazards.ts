@@ -88,6 +88,19 @@ export function lineOf(source: string, offset: number): number {
   return line;
 }
 
+/** Text that may hold an `import(…)` or `require(…)` with a literal specifier. */
+export const LOADS = /\bimport\s*\(|\brequire\b/;
+
+/** Text that may hold what `readsOf` looks for: the names of its checks, or a global outside the standard ones. */
+const READS =
+  /\b(process|Date|Math|performance|crypto|eval|Function|require|import|globalThis|global|window|self)\b/;
+
+/** Whether code with this text and these free global names can read anything `readsOf` reports. */
+export function mayRead(text: string, globals: ReadonlySet<string>): boolean {
+  for (const name of globals) if (!isStandardGlobal(name)) return true;
+  return READS.test(text);
+}
+
 /**
  * What `node` (a hashed declaration of `module`) reads that its code does not show: env vars (hashed),
  * clocks, randomness, globals, `eval`, and module specifiers computed at run time (hazards).
