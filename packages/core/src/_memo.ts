@@ -7,7 +7,7 @@ import { MemoryCache } from './memory-cache.ts';
 import { decodeEntry, encodeEntry, MISS, type Serializer, v8Serializer } from './serializer.ts';
 import { analyzeCode, type CodeAnalysis, type CodeTarget } from './signature/code/analyze.ts';
 import { envHash, envVarsText, staticEnv } from './signature/env/env-hash.ts';
-import { filesState } from './signature/env/files.ts';
+import { type FilesState, filesState } from './signature/env/files.ts';
 import { encodeInputs, hashValue } from './signature/inputs/hash-inputs.ts';
 import { composeKey, NO_DEPS_HASH, type Signature } from './signature/key.ts';
 
@@ -83,6 +83,8 @@ export class Memo {
   readonly writes: boolean;
   readonly serializer: Serializer;
   private lastPrimitiveArgs: unknown[] | undefined;
+  /** The `files` state the last env text was made of (its parts go into the env hash on a miss). */
+  private files: FilesState | undefined;
   private lastKey: string | undefined;
 
   constructor(
@@ -271,21 +273,26 @@ export class Memo {
   ): { envHash: string; envParts: Record<string, string> } {
     const own = prepared.envNames;
     const names = extra.length === 0 ? own : [...own, ...extra.filter((name) => !own.includes(name))];
-    const files = this.options.files ? filesState(this.options.files).text : '';
-    return this.envFor(prepared, (names.length > 0 ? envVarsText(names) : '') + files, names);
+    return this.envFor(prepared, (names.length > 0 ? envVarsText(names) : '') + this.filesText(), names);
   }
 
   /** What the env hash of a call depends on, as text: the env vars' values, then the `files` states. */
   private envText(prepared: Prepared): string {
     const vars = prepared.envNames.length > 0 ? envVarsText(prepared.envNames) : '';
-    return this.options.files ? vars + filesState(this.options.files).text : vars;
+    return vars + this.filesText();
+  }
+
+  /** The `files` state of this call, kept for envFor: the files are globbed and stat'ed once a call. */
+  private filesText(): string {
+    if (!this.options.files) return '';
+    this.files = filesState(this.options.files);
+    return this.files.text;
   }
 
   private envFor(prepared: Prepared, envText: string, names: readonly string[] = prepared.envNames) {
     let env = prepared.envHashes.get(envText);
     if (!env) {
-      const files = this.options.files ? filesState(this.options.files).parts : {};
-      env = envHash({ ...prepared.staticEnvParts, ...files }, names);
+      env = envHash({ ...prepared.staticEnvParts, ...this.files?.parts }, names);
       prepared.envHashes.set(envText, env);
     }
     return env;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { hash } from '../../_hash.ts';
 import type { StaticCode } from './hasher.ts';
 import type { ParamInfo } from './params.ts';
+import { packageRoot } from './project-paths.ts';
 import { resolveSpecifier } from './resolve.ts';
 
 let analyzerVersion: string | undefined;
@@ -56,15 +57,10 @@ export function resolutionText(specifier: string, fromFile: string, kind: 'impor
  * `node_modules` above the file (where build tools keep their caches), else a folder in the OS temp dir.
  */
 function cacheDir(file: string): string {
-  for (let dir = dirname(file); ; dir = dirname(dir)) {
-    try {
-      readFileSync(join(dir, 'package.json'));
-      return join(dir, 'node_modules', '.cache', 'memoflow', 'analysis');
-    } catch {
-      // No package.json here: look one folder up.
-    }
-    if (dirname(dir) === dir) return join(tmpdir(), 'memoflow-analysis');
-  }
+  const root = packageRoot(file);
+  return root
+    ? join(root, 'node_modules', '.cache', 'memoflow', 'analysis')
+    : join(tmpdir(), 'memoflow-analysis');
 }
 
 const disabled = () => process.env.MEMOFLOW_ANALYSIS_CACHE === '0';

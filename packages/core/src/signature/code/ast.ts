@@ -215,3 +215,19 @@ export function offsetOf(source: string, line: number, column: number): number {
   }
   return offset + column - 1;
 }
+
+/** The string a literal (`'x'`, or a template without substitutions) spells; undefined for anything computed. */
+export function literalString(node: AstNode | undefined): string | undefined {
+  if (!node) return undefined;
+  const n = unwrap(node);
+  if (n.type === 'Literal' && typeof n.value === 'string') return n.value;
+  if (n.type === 'TemplateLiteral' && n.expressions.length === 0) return n.quasis[0].value.cooked;
+  return undefined;
+}
+
+/** The property name of `a.b`, `a.#b` or `a['b']`; undefined when computed at run time. */
+export function staticKey(member: AstNode): string | undefined {
+  const property = unwrap(member.property);
+  if (!member.computed) return property.type === 'PrivateIdentifier' ? `#${property.name}` : property.name;
+  return literalString(property);
+}

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, relative, sep } from 'node:path';
+import { dirname } from 'node:path';
 import { hash } from '../../_hash.ts';
 import { type AstNode, type ParsedModule, unwrap } from './ast.ts';
 import {
@@ -29,6 +29,7 @@ import {
   namespaceUse,
 } from './modules.ts';
 import { normalize as normalizeOf } from './normalize.ts';
+import { portablePath } from './project-paths.ts';
 import { type Binding, freeReferences } from './scope.ts';
 
 /** A package the hashed code imports, and where from: its version and dependency closure are the env. */
@@ -335,10 +336,7 @@ export class CodeHasher {
   }
 
   private labelOfFile(file: string): string {
-    return relative(dirname(this.rootFile), file)
-      .split(sep)
-      .join('/')
-      .replace(/\.[cm]?[jt]sx?$/, '');
+    return portablePath(dirname(this.rootFile), file);
   }
 }
 

@@ -1,4 +1,12 @@
-import { type AstNode, children, isFunctionNode, type ParsedModule, unwrap } from './ast.ts';
+import {
+  type AstNode,
+  children,
+  isFunctionNode,
+  literalString,
+  type ParsedModule,
+  staticKey,
+  unwrap,
+} from './ast.ts';
 import { isStandardGlobal } from './globals.ts';
 
 /** A dependency the source shows but no hash can see: said to the user once per function, with its line. */
@@ -145,7 +153,7 @@ export function readsOf(node: AstNode, module: ParsedModule, isGlobal: (name: st
               n,
               `it calls \`${callee.name}()\` on a string, whose code is not hashed; bump \`version\` when that code changes`,
             );
-          else if (callee.name === 'require' && !isLiteral(n.arguments[0]))
+          else if (callee.name === 'require' && literalString(n.arguments[0]) === undefined)
             hazard(
               n,
               'it `require()`s a module named at run time, which is not hashed; use a literal specifier',
@@ -167,7 +175,7 @@ export function readsOf(node: AstNode, module: ParsedModule, isGlobal: (name: st
         break;
       }
       case 'ImportExpression':
-        if (!isLiteral(n.source))
+        if (literalString(n.source) === undefined)
           hazard(
             n,
             'it `import()`s a module named at run time, which is not hashed; use a literal specifier',
@@ -274,25 +282,6 @@ function isProcessEnv(node: AstNode, isGlobal: (name: string) => boolean): boole
 
 function isGlobalObject(name: string): boolean {
   return name === 'globalThis' || name === 'global' || name === 'window' || name === 'self';
-}
-
-/** The property name of `a.b` or `a['b']`; undefined when computed at run time. */
-export function staticKey(member: AstNode): string | undefined {
-  const property = unwrap(member.property);
-  if (!member.computed) return property.type === 'PrivateIdentifier' ? `#${property.name}` : property.name;
-  if (property.type === 'Literal' && typeof property.value === 'string') return property.value;
-  if (property.type === 'TemplateLiteral' && property.expressions.length === 0)
-    return property.quasis[0].value.cooked;
-  return undefined;
-}
-
-function isLiteral(node: AstNode | undefined): boolean {
-  if (!node) return false;
-  const n = unwrap(node);
-  return (
-    (n.type === 'Literal' && typeof n.value === 'string') ||
-    (n.type === 'TemplateLiteral' && n.expressions.length === 0)
-  );
 }
 
 /** The first line of a statement's source, shortened: enough to recognise it in a message. */

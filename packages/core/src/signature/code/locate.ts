@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname } from 'node:path';
 import { readDeclaredName, writeDeclaredName } from './analysis-cache.ts';
 import {
   type AstNode,
@@ -12,6 +11,7 @@ import {
   unwrap,
 } from './ast.ts';
 import type { CallSite } from './call-site.ts';
+import { packageRoot, portablePath } from './project-paths.ts';
 import { type Binding, bindingsOf, createsScope } from './scope.ts';
 
 /** A function's AST node, with the path from its module's program down to it. */
@@ -58,12 +58,7 @@ export function isPackageFile(file: string): boolean {
  * extension: the same for the `.ts` source and its compiled `.js`, and in any checkout folder.
  */
 export function projectLabel(file: string): string {
-  let root = dirname(file);
-  while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
-  return relative(root, file)
-    .split(sep)
-    .join('/')
-    .replace(/\.[cm]?[jt]sx?$/, '');
+  return portablePath(packageRoot(file) ?? dirname(file), file);
 }
 
 /** The name a `func()` call's result is declared under (`const square = func(…)`), read from the call site. */

@@ -1,5 +1,4 @@
-import { type AstNode, children, unwrap } from './ast.ts';
-import { staticKey } from './hazards.ts';
+import { type AstNode, children, staticKey, unwrap } from './ast.ts';
 
 /** How a function uses `this` and `super`: the members it names, or `whole` when it uses them otherwise. */
 export interface ThisUse {

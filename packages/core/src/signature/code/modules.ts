@@ -1,6 +1,13 @@
 import type { Resolution } from './analysis-cache.ts';
-import { type AstNode, children, loadModule, type ParsedModule, unwrap } from './ast.ts';
-import { staticKey } from './hazards.ts';
+import {
+  type AstNode,
+  children,
+  literalString,
+  loadModule,
+  type ParsedModule,
+  staticKey,
+  unwrap,
+} from './ast.ts';
 import { type Resolved, resolveSpecifier } from './resolve.ts';
 import { type Binding, bindingsOf } from './scope.ts';
 
@@ -236,14 +243,6 @@ export function importEqualsTarget(
     return specifier === undefined ? undefined : { specifier };
   }
   return { entity: reference };
-}
-
-export function literalString(node: AstNode | undefined): string | undefined {
-  if (!node) return undefined;
-  const n = unwrap(node);
-  if (n.type === 'Literal' && typeof n.value === 'string') return n.value;
-  if (n.type === 'TemplateLiteral' && n.expressions.length === 0) return n.quasis[0].value.cooked;
-  return undefined;
 }
 
 /** The modules a program loads statically: its imports and re-exports, type-only ones left out. */
