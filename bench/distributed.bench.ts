@@ -97,7 +97,7 @@ function freshNames(): { queue: string; prefix: string } {
 /** Starts fixtures/worker.ts on `queue` with the export `exportName` of _distributed-pipeline.ts; resolves once it takes jobs. */
 function startWorkerProcess(exportName: PipelineName, queue: string, prefix: string): Promise<WorkerProcess> {
   const args = [
-    '--conditions=source',
+    '--conditions=memoflow-source',
     '--import',
     tsx,
     workerScript,

@@ -32,7 +32,7 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm'
 function runChild(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const stdout = execFileSync(
     process.execPath,
-    ['--conditions=source', '--import', tsxLoader, child, ...args],
+    ['--conditions=memoflow-source', '--import', tsxLoader, child, ...args],
     {
       encoding: 'utf8',
       cwd: options.cwd,

@@ -15,7 +15,7 @@ afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 const etl = async (rowCount: number) => {
   const { stdout } = await run(
     process.execPath,
-    ['--conditions=source', '--import', tsx, 'index.ts', String(rowCount)],
+    ['--conditions=memoflow-source', '--import', tsx, 'index.ts', String(rowCount)],
     {
       cwd: fileURLToPath(new URL('.', import.meta.url)),
       env: { ...process.env, MEMOFLOW_CACHE_DIR: cacheDir },

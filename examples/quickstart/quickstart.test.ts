@@ -19,10 +19,14 @@ afterAll(() => {
 });
 
 const quickstart = async (cwd = here) => {
-  const { stdout } = await run(process.execPath, ['--conditions=source', '--import', tsx, 'index.ts'], {
-    cwd,
-    env: { ...process.env, MEMOFLOW_CACHE_DIR: cacheDir },
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--conditions=memoflow-source', '--import', tsx, 'index.ts'],
+    {
+      cwd,
+      env: { ...process.env, MEMOFLOW_CACHE_DIR: cacheDir },
+    },
+  );
   return stdout;
 };
 

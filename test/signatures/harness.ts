@@ -239,7 +239,7 @@ async function runEntry(
   env: Record<string, string>,
   plainNode: boolean,
 ): Promise<RunResult> {
-  const args = plainNode ? [entry] : ['--conditions=source', '--import', tsxLoader, entry];
+  const args = plainNode ? [entry] : ['--conditions=memoflow-source', '--import', tsxLoader, entry];
   let stdout: string;
   let stderr: string;
   let exitCode = 0;

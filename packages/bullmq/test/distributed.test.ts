@@ -152,7 +152,7 @@ describeWithRedis('distributed runs on BullMQ', (url) => {
     const { stdout } = await execFileAsync(
       process.execPath,
       [
-        '--conditions=source',
+        '--conditions=memoflow-source',
         '--import',
         tsx,
         fixture('coordinator.ts'),

@@ -17,7 +17,7 @@ if (existsSync(built)) {
   const source = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
   const child = spawn(
     process.execPath,
-    ['--conditions=source', '--import', tsx, source, ...process.argv.slice(2)],
+    ['--conditions=memoflow-source', '--import', tsx, source, ...process.argv.slice(2)],
     { stdio: 'inherit' },
   );
   for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));

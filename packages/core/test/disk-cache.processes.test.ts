@@ -45,7 +45,7 @@ function start(
 ): ChildProcess {
   return spawn(
     process.execPath,
-    ['--conditions=source', '--import', tsx, join(fixtures, fixture), ...args.map(String)],
+    ['--conditions=memoflow-source', '--import', tsx, join(fixtures, fixture), ...args.map(String)],
     { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
 }

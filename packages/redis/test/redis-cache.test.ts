@@ -192,7 +192,7 @@ describeWithRedis('RedisCache', (url) => {
       JSON.parse(
         execFileSync(
           process.execPath,
-          ['--conditions=source', '--import', tsx, fixture, url, prefix, '1', '20'],
+          ['--conditions=memoflow-source', '--import', tsx, fixture, url, prefix, '1', '20'],
           {
             encoding: 'utf8',
           },
@@ -340,7 +340,7 @@ describe('RedisCache over TLS with a password, both through the URL', () => {
       JSON.parse(
         execFileSync(
           process.execPath,
-          ['--conditions=source', '--import', tsx, fixture, url, 'tls:', '1', '5'],
+          ['--conditions=memoflow-source', '--import', tsx, fixture, url, 'tls:', '1', '5'],
           {
             encoding: 'utf8',
             env,

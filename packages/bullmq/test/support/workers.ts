@@ -31,7 +31,7 @@ export async function startWorkerProcess(options: {
   prefix: string;
   exportName?: string;
 }): Promise<WorkerProcess> {
-  const args = ['--conditions=source', '--import', tsx, fixture('worker.ts')];
+  const args = ['--conditions=memoflow-source', '--import', tsx, fixture('worker.ts')];
   args.push(options.module, options.url, options.queue, options.prefix, options.exportName ?? 'pipeline');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const events: JobEvent[] = [];

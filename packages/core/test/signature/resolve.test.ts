@@ -120,7 +120,7 @@ describe('tsconfig and package.json imports', () => {
         type: 'module',
         imports: {
           '#lib/*': './src/lib/*.ts',
-          '#config': { source: './src/config.ts', default: './dist/config.js' },
+          '#config': { 'memoflow-source': './src/config.ts', default: './dist/config.js' },
         },
       }),
       'src/main.ts': '',
@@ -131,7 +131,7 @@ describe('tsconfig and package.json imports', () => {
       kind: 'source',
       file: p.at('src/lib/rate.ts'),
     });
-    // This process runs with `--conditions source` (vitest.config.ts), so the `source` branch is taken.
+    // This process runs with `--conditions memoflow-source` (vitest.config.ts), so that branch is taken.
     expect(resolveSpecifier('#config', p.at('src/main.ts'))).toEqual({
       kind: 'source',
       file: p.at('src/config.ts'),
@@ -145,8 +145,8 @@ const lib = {
     version: '1.0.0',
     type: 'module',
     exports: {
-      '.': { source: './src/index.ts', default: './dist/index.js' },
-      './util': { source: './src/util.ts', default: './dist/util.js' },
+      '.': { 'memoflow-source': './src/index.ts', default: './dist/index.js' },
+      './util': { 'memoflow-source': './src/util.ts', default: './dist/util.js' },
     },
   }),
   'packages/lib/src/index.ts': 'export const lib = "src";\n',
@@ -387,7 +387,7 @@ console.log(JSON.stringify(rows));
     });
   }, 60_000);
 
-  test.each([[['--conditions=source']], [[]]])(
+  test.each([[['--conditions=memoflow-source']], [[]]])(
     'with flags %j, every specifier resolves to the file Node loads',
     async (flags) => {
       const p = layout({

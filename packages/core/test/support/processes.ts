@@ -42,10 +42,14 @@ export function scratchProject(files: Record<string, string>, prefix = 'memoflow
       return copy;
     },
     async run(entry, env = {}) {
-      const { stdout } = await run(process.execPath, ['--conditions=source', '--import', tsxLoader, entry], {
-        cwd: dir,
-        env: { ...process.env, ...env },
-      });
+      const { stdout } = await run(
+        process.execPath,
+        ['--conditions=memoflow-source', '--import', tsxLoader, entry],
+        {
+          cwd: dir,
+          env: { ...process.env, ...env },
+        },
+      );
       return stdout;
     },
     async runJson(entry, env = {}) {
