@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { type ArchiveEntry, readArchive, writeArchive } from './_disk-archive.ts';
+import type { ArchiveEntry } from './_disk-archive.ts';
 import { BLOB_HEADER_BYTES, blobPath } from './_disk-blob.ts';
 import type { DiskIndex, PutFields } from './_disk-index.ts';
 import type { NodeSignature, OnProgress } from './backend.ts';
@@ -57,6 +57,8 @@ export async function exportCache(
       `Cannot export blob ${blob}: its record in the index is damaged. Run verify() to remove the corrupt entry, then export again.`,
     );
   };
+  // tar loads with the first export or import, not with every DiskCache.
+  const { writeArchive } = await import('./_disk-archive.ts');
   return writeArchive(file, manifest, source, BLOB_HEADER_BYTES, onProgress);
 }
 
@@ -72,6 +74,7 @@ export async function importCache(
   onProgress?: OnProgress,
 ): Promise<TransferResult> {
   const staging = join(files.temp, `import-${randomBytes(6).toString('hex')}`);
+  const { readArchive } = await import('./_disk-archive.ts');
   const { manifest, blobs } = await readArchive(file, staging);
   try {
     const now = Date.now();

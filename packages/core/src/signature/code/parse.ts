@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { type OxcError, type ParserOptions, parseSync, visitorKeys } from 'oxc-parser';
+import type { OxcError, ParserOptions } from 'oxc-parser';
+import { onFirstUse } from '../../_dependency.ts';
 import type { AstNode, ParsedModule } from './ast.ts';
 
 /** How many module files this process has parsed: parsing is lazy and once per file. */
 export const parseStats = { modules: 0 };
 
 type Lang = NonNullable<ParserOptions['lang']>;
+
+/** oxc-parser, loaded by the first parse. */
+export const oxc = onFirstUse<typeof import('oxc-parser')>('oxc-parser');
 
 function langOf(file: string): Lang {
   if (/\.[cm]?tsx$/.test(file)) return 'tsx';
@@ -30,10 +34,10 @@ export function parseSource(source: string, file: string): AstNode {
     preserveParens: false,
     sourceType: commonJs ? 'commonjs' : 'module',
   };
-  const result = parseSync(file, source, options);
+  const result = oxc().parseSync(file, source, options);
   if (result.errors.length === 0) return internTypes(result.program as unknown as AstNode);
   if (!commonJs) {
-    const script = parseSync(file, source, { ...options, sourceType: 'commonjs' });
+    const script = oxc().parseSync(file, source, { ...options, sourceType: 'commonjs' });
     if (script.errors.length === 0) return internTypes(script.program as unknown as AstNode);
   }
   throw syntaxError(result.errors[0]!, source, file);
@@ -57,7 +61,7 @@ function internTypes(program: AstNode): AstNode {
     if (entry === undefined) {
       // Property keys are interned strings.
       const type = Object.keys({ [node.type]: 0 })[0]!;
-      entry = { type, childKeys: visitorKeys[type] ?? Object.keys(node) };
+      entry = { type, childKeys: oxc().visitorKeys[type] ?? Object.keys(node) };
       typeEntries.set(type, entry);
     }
     node.type = entry.type;

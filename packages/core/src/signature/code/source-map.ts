@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { decodedMappings, TraceMap } from '@jridgewell/trace-mapping';
+import type { TraceMap } from '@jridgewell/trace-mapping';
+import { onFirstUse } from '../../_dependency.ts';
 import type { ScriptInfo } from './inspector.ts';
 
 /** Where a function's code is, in the file a user edits: after source maps, the original file. */
@@ -30,6 +31,7 @@ interface SourceText {
 
 const texts = new Map<string, SourceText>();
 const maps = new Map<string, TraceMap | string>();
+const traceMapping = onFirstUse<typeof import('@jridgewell/trace-mapping')>('@jridgewell/trace-mapping');
 
 /**
  * The site in the user's file of a function V8 reports at a 0-based position in a running script,
@@ -96,7 +98,7 @@ function mapPosition(
   column: number,
   length: number,
 ): MappedPosition | null | undefined {
-  const segments = decodedMappings(map)[line] ?? [];
+  const segments = traceMapping().decodedMappings(map)[line] ?? [];
   let next = segments.findIndex((segment) => segment[0] > column);
   if (next === -1) next = segments.length;
   const before = segments[next - 1];
@@ -156,12 +158,12 @@ function loadMap(script: ScriptInfo): TraceMap | string {
       const json = /;base64$/.test(sourceMapURL.slice(0, comma))
         ? Buffer.from(payload, 'base64').toString('utf8')
         : decodeURIComponent(payload);
-      return new TraceMap(json, url);
+      return new (traceMapping().TraceMap)(json, url);
     }
     const mapUrl = new URL(sourceMapURL, url.startsWith('file:') ? url : pathToFileURL(url)).href;
     const mapPath = pathOfUrl(mapUrl);
     if (mapPath === undefined) return `its source map ${mapUrl} is not a file`;
-    return new TraceMap(readFileSync(mapPath, 'utf8'), mapUrl);
+    return new (traceMapping().TraceMap)(readFileSync(mapPath, 'utf8'), mapUrl);
   } catch (error) {
     return `its source map (${describeMap(script)}) cannot be read: ${(error as Error).message}`;
   }

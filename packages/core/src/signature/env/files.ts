@@ -1,7 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { globSync } from 'tinyglobby';
+import { onFirstUse } from '../../_dependency.ts';
 import { hash } from '../../_hash.ts';
+
+const tinyglobby = onFirstUse<typeof import('tinyglobby')>('tinyglobby');
 
 /** The files a `files` option matches now: a text that changes when any of them changes, and each one's content hash. */
 export interface FilesState {
@@ -19,7 +21,9 @@ const contentHashes = new Map<string, { stamp: string; digest: string }>();
  * modification time changed, so a call whose files did not change pays a glob and a stat per file.
  */
 export function filesState(patterns: readonly string[], cwd = process.cwd()): FilesState {
-  const matches = globSync([...patterns], { cwd, onlyFiles: true, dot: true }).sort();
+  const matches = tinyglobby()
+    .globSync([...patterns], { cwd, onlyFiles: true, dot: true })
+    .sort();
   let text = '';
   const parts: Record<string, string> = {};
   for (const match of matches) {

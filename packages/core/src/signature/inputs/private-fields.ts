@@ -2,7 +2,7 @@
  * Which `#private` instance fields a class declares. The input hasher cannot read them, so an
  * instance of such a class is refused unless its class implements the hash protocol.
  */
-import { parseSync } from 'oxc-parser';
+import { oxc } from '../code/parse.ts';
 
 const declared = new WeakMap<Function, string | undefined>();
 const functionToString = Function.prototype.toString;
@@ -29,7 +29,7 @@ export function privateFieldOf(ctor: Function): string | undefined {
 function ownPrivateField(source: string): string | undefined {
   // Most classes have no `#` at all: no parse needed.
   if (!source.includes('#') || !source.startsWith('class')) return undefined;
-  const { program, errors } = parseSync('class.js', `(${source})`);
+  const { program, errors } = oxc().parseSync('class.js', `(${source})`);
   const statement = program.body[0];
   let node: any = statement?.type === 'ExpressionStatement' ? statement.expression : undefined;
   if (node?.type === 'ParenthesizedExpression') node = node.expression;
