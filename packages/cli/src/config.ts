@@ -5,6 +5,7 @@
  * came from, for `memoflow config`.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from './errors.ts';
 import { importModule } from './import-module.ts';
@@ -18,7 +19,7 @@ export interface CliConfig {
   redis: string | undefined;
   /** Key prefix on the Redis server. @default 'memoflow:' */
   prefix: string;
-  /** Nodes run at once. @default 4 */
+  /** Nodes computed at once. @default os.availableParallelism(), as the Runner's */
   concurrency: number;
   /** Read the Redis cache, never write it (a pull request's CI job). @default false */
   readOnly: boolean;
@@ -39,10 +40,16 @@ const DEFAULTS: CliConfig = {
   dir: '.memoflow',
   redis: undefined,
   prefix: 'memoflow:',
-  concurrency: 4,
+  // The Runner's own default (RunnerOptions.concurrency in @memoflow/core's runner.ts), which core
+  // does not export: the CLI runs a pipeline as the library does when given no option.
+  concurrency: availableParallelism(),
   readOnly: false,
   env: [],
 };
+
+/** Where the configured backend keeps its data, for messages. */
+export const whereOf = (config: CliConfig): string =>
+  config.backend === 'redis' ? config.redis! : config.dir;
 
 /** The environment variable of each setting. */
 export const ENV_NAMES: Record<ConfigKey, string> = {

@@ -10,5 +10,30 @@ export const EXIT = {
 
 /** A mistake in what the user asked for: printed as one line, exit code 2. */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
+  readonly code: string = 'USAGE';
+}
+
+/**
+ * A command needs an optional package that is not installed (`@memoflow/redis` for a Redis
+ * cache, `@memoflow/bullmq` for a queue): the message names them and the command that installs
+ * them. Exit code 2, as nothing ran.
+ */
+export class MissingPackageError extends UsageError {
+  override readonly name = 'MissingPackageError';
+  override readonly code = 'MISSING_PACKAGE';
+
+  constructor(
+    /** The packages to install, by name. */
+    readonly packages: readonly string[],
+    /** What needs them: `the Redis backend`, `memoflow worker`. */
+    what: string,
+    options?: ErrorOptions,
+  ) {
+    const list = packages.join(' and ');
+    super(
+      `${what} needs ${list}, which ${packages.length > 1 ? 'are' : 'is'} not installed: npm install ${packages.join(' ')}`,
+      options,
+    );
+  }
 }

@@ -1,22 +1,34 @@
 /**
- * Imports a user's .ts or .js module. TypeScript is loaded through tsx's hooks, registered for
- * the whole process (not a namespace of their own), so the module shares the CLI's copy of
- * @memoflow/core: its pipeline and nodes are the objects the CLI's Runner knows.
+ * Imports a user's module: a pipeline, or memoflow.config.{ts,js}. JavaScript is imported as it
+ * is. TypeScript needs tsx's hooks, registered before the first such import (Node remembers a
+ * failed import of a URL, so registering after a failure cannot help) and for the whole process,
+ * not in a namespace of their own: the module then shares the CLI's copy of @memoflow/core, and
+ * its pipeline and nodes are the objects the CLI's Runner knows.
  */
+import { createRequire } from 'node:module';
+import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { register } from 'tsx/esm/api';
 
-let registered = false;
+/** The extensions tsx compiles. */
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
+
+let typescriptLoader: Promise<void> | undefined;
 
 export async function importModule(path: string): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(path).href;
-  try {
-    return (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    // Not under tsx already (the built CLI): register its hooks once, then load the module again.
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || registered) throw error;
-    register();
-    registered = true;
-    return (await import(url)) as Record<string, unknown>;
+  if (TYPESCRIPT.has(extname(path))) {
+    typescriptLoader ??= registerTypeScript();
+    await typescriptLoader;
   }
+  return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+}
+
+async function registerTypeScript(): Promise<void> {
+  // Only when no TypeScript loader is in place: there is one when this file is TypeScript itself
+  // (the CLI from source, under tsx or vitest), or when TypeScript can be required (`node
+  // --import tsx` registers tsx's CommonJS hooks too). A second would only add its start-up and
+  // chain its hooks behind the first's.
+  if (import.meta.url.endsWith('.ts') || createRequire(import.meta.url).extensions['.ts'] !== undefined)
+    return;
+  const { register } = await import('tsx/esm/api');
+  register();
 }

@@ -4,7 +4,7 @@
  * `memoflow: …`, with its stack only under `--debug`.
  */
 import { readFileSync } from 'node:fs';
-import { MissingInputError } from '@memoflow/core';
+import type { MissingInputError } from '@memoflow/core';
 import { Command, CommanderError, Option } from 'commander';
 import { registerCache } from './commands/cache.ts';
 import { registerConfig } from './commands/config.ts';
@@ -54,8 +54,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const message =
-      error instanceof MissingInputError
-        ? missingInputMessage(error)
+      codeOf(error) === 'MISSING_INPUT'
+        ? missingInputMessage(error as MissingInputError)
         : error instanceof Error
           ? error.message
           : String(error);
@@ -65,9 +65,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// Core's errors are told by their code, not their class: core is loaded only by the commands
+// that need it, and never for --help.
+const codeOf = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
+
 /** Core's CONFIG and MISSING_INPUT errors are mistakes in what was asked: usage errors. */
 const isConfigError = (error: unknown): boolean =>
-  ['CONFIG', 'MISSING_INPUT'].includes(String((error as { code?: unknown } | null)?.code));
+  ['CONFIG', 'MISSING_INPUT'].includes(String(codeOf(error)));
 
 /** Core says how to pass a missing input in code; here it is a flag. */
 function missingInputMessage(error: MissingInputError): string {

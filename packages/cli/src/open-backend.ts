@@ -1,6 +1,7 @@
 /** The cache the configuration names. */
 import { type CacheBackend, DiskCache } from '@memoflow/core';
 import type { CliConfig } from './config.ts';
+import { loadOptional } from './optional-packages.ts';
 
 /** A configured backend; a DiskCache has `export` and `import` too. */
 export type OpenBackend = CacheBackend & { export?: DiskCache['export']; import?: DiskCache['import'] };
@@ -8,8 +9,7 @@ export type OpenBackend = CacheBackend & { export?: DiskCache['export']; import?
 /** Opens the backend `config` names (a Redis connection is made on first use). */
 export async function openBackend(config: CliConfig): Promise<OpenBackend> {
   if (config.backend === 'redis') {
-    // Loaded only when asked for: the Redis client is a third of the CLI's start-up time.
-    const { RedisCache } = await import('@memoflow/redis');
+    const [{ RedisCache }] = await loadOptional('the Redis backend', ['@memoflow/redis']);
     // A secret: from the environment only, never a flag (process lists) or a config file (commits).
     const signingKey = process.env.MEMOFLOW_SIGNING_KEY || undefined;
     return new RedisCache({
@@ -21,7 +21,3 @@ export async function openBackend(config: CliConfig): Promise<OpenBackend> {
   }
   return new DiskCache({ dir: config.dir });
 }
-
-/** Where the backend keeps its data, for messages. */
-export const whereOf = (config: CliConfig): string =>
-  config.backend === 'redis' ? config.redis! : config.dir;

@@ -9,7 +9,12 @@ export function withBackendOptions(command: Command): Command {
     .addOption(
       new Option('--cache-dir <dir>', 'the DiskCache directory (default .memoflow, or $MEMOFLOW_CACHE_DIR)'),
     )
-    .addOption(new Option('--redis <url>', 'use a RedisCache at this URL instead (redis:// or rediss://)'))
+    .addOption(
+      new Option(
+        '--redis <url>',
+        'use a RedisCache at this URL instead (redis:// or rediss://; needs @memoflow/redis)',
+      ),
+    )
     .addOption(new Option('--prefix <prefix>', 'key prefix on the Redis server (default memoflow:)'))
     .addOption(new Option('--read-only', 'read the Redis cache, never write it'));
 }
@@ -49,10 +54,14 @@ export const collect = (value: string, previous: string[] | undefined): string[]
   value,
 ];
 
+/** What the `<pipeline-module>` argument is. */
+export const PIPELINE_MODULE =
+  'an ES module (.ts, .mts, .js or .mjs) whose default (or `pipeline`) export is a Pipeline';
+
 /** Adds `--input`, `--inputs` and `--output`: what a run (or a dry run) is asked for. */
 export function withRunOptions(command: Command): Command {
   return command
-    .argument('<pipeline-module>', 'a .ts or .js module whose default (or `pipeline`) export is a Pipeline')
+    .argument('<pipeline-module>', PIPELINE_MODULE)
     .option(
       '--input <name=value>',
       'an input (repeatable); the value is JSON when it parses, else a string',

@@ -9,6 +9,7 @@ import type { CliConfig, ConfigKey } from './config.ts';
 import { UsageError } from './errors.ts';
 import { loadPipeline } from './load.ts';
 import { openBackend } from './open-backend.ts';
+import { loadOptional } from './optional-packages.ts';
 import { configFrom } from './options.ts';
 
 /** The flags of `withRunOptions` and `withBackendOptions`, and `--concurrency` where given. */
@@ -34,32 +35,39 @@ export interface PipelineCommand {
   outputs: { outputs?: string[] };
 }
 
-export async function withPipeline(
+export async function withPipeline<T>(
   module: string,
   flags: PipelineFlags,
-  work: (command: PipelineCommand) => Promise<void>,
-): Promise<void> {
+  work: (command: PipelineCommand) => Promise<T>,
+): Promise<T> {
   const { values: config, sources } = await configFrom(
     { ...flags },
     { concurrency: flags.concurrency, env: flags.env },
   );
   if (flags.queue !== undefined) checkQueue(flags.queue, config, sources);
-  const inputs = { ...readInputsFile(flags.inputs), ...parseInputs(flags.input) };
+  // Both packages a queue needs, asked for at once: a missing one is said before the pipeline
+  // module loads, and both are named when both are missing.
+  const queuePackages =
+    flags.queue === undefined
+      ? undefined
+      : await loadOptional('run --queue', ['@memoflow/redis', '@memoflow/bullmq']);
+  const given = parseInputs(flags.input);
+  const inputs = { ...readInputsFile(flags.inputs), ...given };
   const pipeline = await loadPipeline(module);
+  checkInputNames(Object.keys(given), pipeline, module);
   const backend = await openBackend(config);
   let executor: (Executor & { close(): Promise<void> }) | undefined;
   try {
-    if (flags.queue !== undefined) {
-      // Loaded only when asked for, as the Redis client is.
-      const { BullMQExecutor } = await import('@memoflow/bullmq');
-      executor = new BullMQExecutor({ connection: { url: config.redis! }, queue: flags.queue });
+    if (queuePackages !== undefined) {
+      const [, { BullMQExecutor }] = queuePackages;
+      executor = new BullMQExecutor({ connection: { url: config.redis! }, queue: flags.queue! });
     }
     const runner = new Runner({
       concurrency: config.concurrency,
       executor,
       cache: { backend, env: config.env },
     });
-    await work({
+    return await work({
       runner,
       pipeline,
       inputs,
@@ -81,6 +89,18 @@ function checkQueue(queue: string, config: CliConfig, sources: Record<ConfigKey,
   if (config.readOnly) {
     throw new UsageError(
       `--queue ${queue} has workers write the run's results to the cache, but readOnly is set (${sources.readOnly}): drop one of them`,
+    );
+  }
+}
+
+/** Every `--input` must name an input of the pipeline: a misspelt one would be silently ignored. */
+function checkInputNames(names: readonly string[], pipeline: Pipeline, module: string): void {
+  const inputs = pipeline.inputs.map((input) => `\`${input}\``).join(', ') || 'none';
+  for (const name of names) {
+    if (pipeline.inputs.includes(name)) continue;
+    const output = pipeline.outputs.includes(name) ? ` (\`${name}\` is the output of a node)` : '';
+    throw new UsageError(
+      `--input ${name}=…: ${module} has no input \`${name}\`${output}: its inputs are ${inputs}`,
     );
   }
 }

@@ -1,12 +1,14 @@
 /** Printing: colours only on a TTY and without NO_COLOR, tables of aligned columns, and progress bars only on a TTY. */
-import { SingleBar } from 'cli-progress';
 import pc from 'picocolors';
 
 /** Whether stdout is a terminal a person watches. */
 export const isTty = (): boolean => process.stdout.isTTY === true;
 
+/** Whether what goes to stdout is coloured: on a terminal, unless NO_COLOR is set. */
+export const useColor = (): boolean => isTty() && !process.env.NO_COLOR;
+
 /** Colours for stdout: none when NO_COLOR is set or stdout is not a terminal. */
-export const colors = pc.createColors(isTty() && !process.env.NO_COLOR);
+export const colors = pc.createColors(useColor());
 
 /** Rows of cells as aligned columns; numbers (right-aligned) are the cells of `numeric` columns. */
 export function table(header: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
@@ -27,11 +29,13 @@ export function table(header: string[], rows: string[][], numeric: ReadonlySet<n
  * A progress bar on stderr for long work, only when stderr is a terminal (a CI log gets none):
  * give `onProgress` to the work, and call `stop()` when it ends.
  */
-export function progressBar(label: string): {
+export async function progressBar(label: string): Promise<{
   onProgress: (done: number, total: number) => void;
   stop(): void;
-} {
+}> {
   if (!process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
+  // Loaded only for a terminal: every other run of the CLI would pay for it at start-up.
+  const { SingleBar } = await import('cli-progress');
   const bar = new SingleBar({
     format: `${label} {bar} {value}/{total}`,
     stream: process.stderr,

@@ -9,6 +9,7 @@ import {
   NODES,
   PIPELINE,
   parseJson,
+  reportOf,
   statuses,
 } from './support/cli.ts';
 
@@ -43,7 +44,7 @@ const damagedCache = (): string => {
 beforeAll(async () => {
   const run = await project.cli([...RUN, '--cache-dir', 'filled', '--json']);
   expect(run).toMatchObject({ code: 0, stderr: '' });
-  const report = parseJson<{ nodes: { node: string; key: string }[] }>(run);
+  const report: { nodes: { node: string; key: string }[] } = reportOf(run);
   keys = Object.fromEntries(report.nodes.map((node) => [node.node, node.key]));
 });
 
@@ -253,6 +254,6 @@ describe.concurrent('memoflow cache', () => {
 
     const run = await project.cli([...RUN, '--cache-dir', `${dir}-imported`, '--json']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(statuses(parseJson(run))).toEqual({ doubled: 'hit', label: 'hit', padded: 'hit' });
+    expect(statuses(reportOf(run))).toEqual({ doubled: 'hit', label: 'hit', padded: 'hit' });
   });
 });

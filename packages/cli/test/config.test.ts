@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type CliProject, type CliResult, cliProject, lines, parseJson } from './support/cli.ts';
 
@@ -57,7 +58,7 @@ describe('memoflow config', () => {
       `dir          ${bare.path('.memoflow')}  default`,
       expect.stringMatching(/^redis +\(none\) +default$/),
       expect.stringMatching(/^prefix +memoflow: +default$/),
-      expect.stringMatching(/^concurrency +4 +default$/),
+      expect.stringMatching(new RegExp(`^concurrency +${availableParallelism()} +default$`)),
       expect.stringMatching(/^readOnly +false +default$/),
       expect.stringMatching(/^env +\(none\) +default$/),
     ]);
@@ -70,7 +71,8 @@ describe('memoflow config', () => {
       backend: 'disk',
       dir: bare.path('.memoflow'),
       prefix: 'memoflow:',
-      concurrency: 4,
+      // The Runner's own default, so the CLI runs a pipeline as the library does.
+      concurrency: availableParallelism(),
       readOnly: false,
       env: [],
     });

@@ -1,7 +1,7 @@
 /** `memoflow explain`: a dry run, node by node, that computes nothing and stores nothing. */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { coreEntry } from '../../core/test/support/processes.ts';
-import { ANSI, cliProject, lines, NODES, PIPELINE, parseJson } from './support/cli.ts';
+import { ANSI, cliProject, lines, NODES, PIPELINE, parseJson, reportOf } from './support/cli.ts';
 
 const project = cliProject({ 'pipeline.ts': PIPELINE });
 afterAll(() => project.dispose());
@@ -16,7 +16,7 @@ let before: Explained;
 let runKeys: Record<string, string>;
 beforeAll(async () => {
   before = parseJson<Explained>(await project.cli(['explain', 'pipeline.ts', ...inputs(3), '--json']));
-  const run = parseJson<{ nodes: { node: string; key: string }[] }>(
+  const run: { nodes: { node: string; key: string }[] } = reportOf(
     await project.cli(['run', 'pipeline.ts', ...inputs(3), '--json']),
   );
   runKeys = Object.fromEntries(run.nodes.map((node) => [node.node, node.key]));
@@ -73,8 +73,8 @@ test('--env (or MEMOFLOW_ENV) makes an environment variable count in every signa
     }),
     project.cli(['config', '--json'], { env: { MEMOFLOW_ENV: `${VAR}, OTHER` } }),
   ]);
-  expect(parseJson<Explained>(first).nodes.map((node) => node.status)).toEqual(['miss', 'miss', 'miss']);
-  expect(parseJson<Explained>(same).nodes.map((node) => node.status)).toEqual(['hit', 'hit', 'hit']);
+  expect((reportOf(first) as Explained).nodes.map((node) => node.status)).toEqual(['miss', 'miss', 'miss']);
+  expect((reportOf(same) as Explained).nodes.map((node) => node.status)).toEqual(['hit', 'hit', 'hit']);
   expect(byNode(parseJson<Explained>(changed)).doubled).toMatchObject({
     status: 'miss',
     reason: 'env',

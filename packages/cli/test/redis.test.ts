@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { describeWithRedis, freePort, testPrefix } from '../../conformance/src/redis.ts';
-import { type CliResult, cliProject, lines, NODES, PIPELINE, parseJson, statuses } from './support/cli.ts';
+import {
+  type CliResult,
+  cliProject,
+  lines,
+  NODES,
+  PIPELINE,
+  parseJson,
+  reportOf,
+  statuses,
+} from './support/cli.ts';
 
 const project = cliProject({ 'pipeline.ts': PIPELINE });
 afterAll(() => project.dispose());
@@ -17,10 +26,10 @@ describeWithRedis('memoflow with --redis', (url) => {
   test('a second run reads every node from Redis', async () => {
     const first = await project.cli([...RUN, ...redis, '--json']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(statuses(parseJson(first))).toEqual({ doubled: 'miss', label: 'miss', padded: 'miss' });
+    expect(statuses(reportOf(first))).toEqual({ doubled: 'miss', label: 'miss', padded: 'miss' });
     const second = await project.cli([...RUN, ...redis, '--json']);
     expect(second).toMatchObject({ code: 0, stderr: '' });
-    const report = parseJson(second);
+    const report = reportOf(second);
     expect(report.backend).toBe('redis');
     expect(statuses(report)).toEqual({ doubled: 'hit', label: 'hit', padded: 'hit' });
   });
@@ -50,8 +59,8 @@ describeWithRedis('memoflow with --redis', (url) => {
           withKey('another signing key, long enough'),
         ),
       ]);
-      expect(Object.values(statuses(parseJson(same)))).toEqual(['hit', 'hit', 'hit']);
-      expect(Object.values(statuses(parseJson(other)))).toEqual(['miss', 'miss', 'miss']);
+      expect(Object.values(statuses(reportOf(same)))).toEqual(['hit', 'hit', 'hit']);
+      expect(Object.values(statuses(reportOf(other)))).toEqual(['miss', 'miss', 'miss']);
     } finally {
       await project.cli(['cache', 'clear', '--yes', ...signed]);
     }

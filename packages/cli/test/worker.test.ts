@@ -19,7 +19,7 @@ import {
   lines,
   NODES,
   PIPELINE,
-  parseJson,
+  reportOf,
   statuses,
 } from './support/cli.ts';
 
@@ -201,7 +201,7 @@ describeWithRedis('memoflow worker and memoflow run --queue', (url) => {
 
     const first = await project.cli([...RUN, ...redis, '--queue', queue, '--json']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    const report = parseJson(first);
+    const report = reportOf(first);
     expect(report.backend).toBe('redis');
     expect(statuses(report)).toEqual({ doubled: 'miss', label: 'miss', padded: 'miss' });
     // Each miss was computed by the worker process, not by the run.
@@ -214,7 +214,7 @@ describeWithRedis('memoflow worker and memoflow run --queue', (url) => {
     const local = await project.cli([...RUN, '--cache-dir', 'local-cache', '--json']);
     const keys = (result: CliResult) =>
       Object.fromEntries(
-        parseJson(result).nodes.map((node: { node: string; key: string }) => [node.node, node.key]),
+        reportOf(result).nodes.map((node: { node: string; key: string }) => [node.node, node.key]),
       );
     expect(keys(first)).toEqual(keys(local));
     const stored = async (key: string) => {
@@ -229,7 +229,7 @@ describeWithRedis('memoflow worker and memoflow run --queue', (url) => {
     const printedBefore = worker.stdout();
     const second = await project.cli([...RUN, ...redis, '--queue', queue, '--json']);
     expect(second).toMatchObject({ code: 0, stderr: '' });
-    expect(statuses(parseJson(second))).toEqual({ doubled: 'hit', label: 'hit', padded: 'hit' });
+    expect(statuses(reportOf(second))).toEqual({ doubled: 'hit', label: 'hit', padded: 'hit' });
     expect(await jobs.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed')).toEqual({
       waiting: 0,
       active: 0,
@@ -257,7 +257,7 @@ describeWithRedis('memoflow worker and memoflow run --queue', (url) => {
       '--json',
     ]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    const report = parseJson(run);
+    const report = reportOf(run);
     expect(statuses(report)).toEqual({ numbers: 'miss', squares: 'miss', total: 'miss' });
     expect(report.nodes[1].items).toEqual({ total: 4, hits: 0, misses: 4 });
     const printed = jobLines(worker);
@@ -309,7 +309,7 @@ describeWithRedis('memoflow worker and memoflow run --queue', (url) => {
     expect(worker.stderr()).toBe('');
     const run = await running;
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(statuses(parseJson(run))).toEqual({ slow: 'miss' });
+    expect(statuses(reportOf(run))).toEqual({ slow: 'miss' });
   });
 
   test('SIGINT (Ctrl-C) on an idle worker: it stops and exits 0', async () => {

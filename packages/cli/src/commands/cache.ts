@@ -2,9 +2,9 @@
 import { createInterface } from 'node:readline/promises';
 import type { CacheBackend, CacheInfo, EntryRecord, PruneOptions } from '@memoflow/core';
 import type { Command } from 'commander';
-import type { CliConfig } from '../config.ts';
+import { type CliConfig, whereOf } from '../config.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { type OpenBackend, openBackend, whereOf } from '../open-backend.ts';
+import type { OpenBackend } from '../open-backend.ts';
 import { configFrom, printJson, wholeNumber, withBackendOptions } from '../options.ts';
 import { colors, isTty, progressBar, table } from '../terminal.ts';
 import { formatBytes, formatTime, parseDuration, parseSize } from '../units.ts';
@@ -17,6 +17,7 @@ async function withBackend<T>(
   work: (backend: OpenBackend, config: CliConfig) => Promise<T>,
 ): Promise<T> {
   const { values: config } = await configFrom(flags);
+  const { openBackend } = await import('../open-backend.ts');
   const backend = await openBackend(config);
   try {
     return await work(backend, config);
@@ -127,7 +128,7 @@ export function registerCache(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ memoflow cache verify --json\n')
     .action((flags: Flags) =>
       withBackend(flags, async (backend) => {
-        const bar = progressBar('verifying');
+        const bar = await progressBar('verifying');
         const report = await backend.verify({ onProgress: bar.onProgress }).finally(bar.stop);
         if (!report.ok) process.exitCode = EXIT.failed;
         if (flags.json) return printJson(report);
@@ -144,7 +145,7 @@ export function registerCache(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ memoflow cache export cache.tar.gz\n')
     .action((file: string, flags: Flags) =>
       withBackend(flags, async (backend) => {
-        const bar = progressBar('exporting');
+        const bar = await progressBar('exporting');
         const node = flags.node === undefined ? {} : { node: String(flags.node) };
         const result = await diskOnly(backend, 'export')
           .export(file, { ...node, onProgress: bar.onProgress })
@@ -161,7 +162,7 @@ export function registerCache(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ memoflow cache import cache.tar.gz\n')
     .action((file: string, flags: Flags) =>
       withBackend(flags, async (backend) => {
-        const bar = progressBar('importing');
+        const bar = await progressBar('importing');
         const result = await diskOnly(backend, 'import')
           .import(file, { onProgress: bar.onProgress })
           .finally(bar.stop);

@@ -6,7 +6,11 @@ import { colors, table } from '../terminal.ts';
 export function registerConfig(program: Command): void {
   withBackendOptions(program.command('config'))
     .description('print the effective configuration and where each value came from')
-    .option('--concurrency <n>', 'nodes run at once', wholeNumber('concurrency'))
+    .option(
+      '--concurrency <n>',
+      'nodes computed at once (default: the number of CPUs)',
+      wholeNumber('concurrency'),
+    )
     .option('--json', 'print JSON')
     .addHelpText(
       'after',

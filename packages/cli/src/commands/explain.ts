@@ -3,7 +3,7 @@ import type { NodeExplanation } from '@memoflow/core';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
 import { printJson, withBackendOptions, withRunOptions } from '../options.ts';
-import { type PipelineFlags, withPipeline } from '../pipeline-command.ts';
+import type { PipelineFlags } from '../pipeline-command.ts';
 import { colors, table } from '../terminal.ts';
 import { formatBytes } from '../units.ts';
 
@@ -21,8 +21,9 @@ export function registerExplain(program: Command): void {
       'after',
       '\nExamples:\n  $ memoflow explain pipeline.ts --input path=data.csv\n  $ memoflow explain pipeline.ts --input path=data.csv --node scores --json\n',
     )
-    .action((module: string, flags: ExplainFlags) =>
-      withPipeline(module, flags, async ({ runner, pipeline, inputs, outputs }) => {
+    .action(async (module: string, flags: ExplainFlags) => {
+      const { withPipeline } = await import('../pipeline-command.ts');
+      await withPipeline(module, flags, async ({ runner, pipeline, inputs, outputs }) => {
         const report = await runner.explain(pipeline, inputs, outputs);
         let nodes = report.nodes;
         if (flags.node !== undefined) {
@@ -42,8 +43,8 @@ export function registerExplain(program: Command): void {
           if (node.cut)
             process.stdout.write(`${node.node}: dependencyDepth left out ${node.cut.join(', ')}\n`);
         }
-      }),
-    );
+      });
+    });
 }
 
 function row(node: NodeExplanation): string[] {

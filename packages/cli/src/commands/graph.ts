@@ -2,13 +2,13 @@
 import { spawnSync } from 'node:child_process';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.ts';
-import { loadPipeline } from '../load.ts';
+import { PIPELINE_MODULE } from '../options.ts';
 
 export function registerGraph(program: Command): void {
   program
     .command('graph')
     .description("print a pipeline's graph")
-    .argument('<pipeline-module>', 'a .ts or .js module whose default (or `pipeline`) export is a Pipeline')
+    .argument('<pipeline-module>', PIPELINE_MODULE)
     .addOption(
       new Option('--format <format>', 'mermaid, dot, or svg (needs Graphviz)')
         .choices(['mermaid', 'dot', 'svg'])
@@ -19,6 +19,7 @@ export function registerGraph(program: Command): void {
       '\nExamples:\n  $ memoflow graph pipeline.ts\n  $ memoflow graph pipeline.ts --format svg > graph.svg\n',
     )
     .action(async (module: string, options: { format: 'mermaid' | 'dot' | 'svg' }) => {
+      const { loadPipeline } = await import('../load.ts');
       const pipeline = await loadPipeline(module);
       if (options.format === 'mermaid') return void process.stdout.write(`${pipeline.toMermaid()}\n`);
       if (options.format === 'dot') return void process.stdout.write(`${pipeline.toDot()}\n`);

@@ -4,11 +4,9 @@
  * SIGINT or SIGTERM; then it finishes the jobs in hand and exits 0.
  */
 import { hostname } from 'node:os';
-import { errorToJSON } from '@memoflow/core';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../errors.ts';
-import { loadPipeline } from '../load.ts';
-import { openBackend } from '../open-backend.ts';
+import { loadOptional } from '../optional-packages.ts';
 import { configFrom, wholeNumber } from '../options.ts';
 import { colors } from '../terminal.ts';
 
@@ -71,6 +69,12 @@ async function work(module: string, flags: WorkerFlags): Promise<void> {
       `a worker writes its results to the cache, but readOnly is set (${sources.readOnly}): unset it for workers`,
     );
   }
+  const [, { startWorker }] = await loadOptional('memoflow worker', ['@memoflow/redis', '@memoflow/bullmq']);
+  const [{ errorToJSON }, { loadPipeline }, { openBackend }] = await Promise.all([
+    import('@memoflow/core'),
+    import('../load.ts'),
+    import('../open-backend.ts'),
+  ]);
   const pipeline = await loadPipeline(module, flags.export);
   // A worker's cache is always the shared Redis, whatever backend the configuration chose for runs.
   const cache = await openBackend({ ...config, backend: 'redis' });
@@ -80,7 +84,6 @@ async function work(module: string, flags: WorkerFlags): Promise<void> {
   let jobs = 0;
   let running: { close(): Promise<void> };
   try {
-    const { startWorker } = await import('@memoflow/bullmq');
     const starting = startWorker({
       pipeline,
       cache,

@@ -46,9 +46,17 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs `memoflow …args` in `cwd`; resolves with its exit code and output once it exits. */
-export function memoflow(cwd: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...baseEnv(), ...options.env } });
+/**
+ * Runs `memoflow …args` in `cwd` (the workspace's binary, or `bin`); resolves with its exit code
+ * and output once it exits.
+ */
+export function memoflow(
+  cwd: string,
+  args: readonly string[],
+  options: CliOptions = {},
+  bin = BIN,
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...baseEnv(), ...options.env } });
   return outcome(child, options.stdin ?? '');
 }
 
@@ -127,6 +135,9 @@ export function parseJson<T = any>(result: CliResult): T {
     );
   }
 }
+
+/** The run report of `run --json`'s document, `{ outputs, report }`. */
+export const reportOf = (result: CliResult) => parseJson(result).report;
 
 /** The lines a command wrote to stderr, without the final empty one. */
 export const lines = (text: string): string[] => text.split('\n').filter((line) => line !== '');
