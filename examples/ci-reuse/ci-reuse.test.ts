@@ -47,7 +47,7 @@ async function memoflow(cwd: string, args: string[], env: Record<string, string>
 }
 
 const runJson = async (cwd: string): Promise<RunReportData> =>
-  JSON.parse(await memoflow(cwd, ['run', 'pipeline.ts', ...INPUTS, '--json']));
+  JSON.parse(await memoflow(cwd, ['run', 'pipeline.ts', ...INPUTS, '--json'])).report;
 
 const statuses = (report: RunReportData): Record<string, string> =>
   Object.fromEntries(
