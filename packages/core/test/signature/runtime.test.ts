@@ -24,6 +24,7 @@ import {
   expectSitesInTheirFunctions,
   fixtures,
   probe,
+  probeMethods,
   repository,
   runtimeTs,
 } from './fixtures/runtime/sites.ts';
@@ -73,6 +74,25 @@ describe('inspectFunction finds the exact function', () => {
     for (const type of ['module', 'commonjs'] as const) {
       const file = copyInto(`tsx-${type}`, 'shapes.ts', type);
       expectSitesInTheirFunctions(probe(['--import', 'tsx'], runtimeTs, file), file);
+    }
+  });
+
+  test('a file unchanged since the process started needs no debugger; one written since does', () => {
+    const plain = copyInto('unchanged-plain', 'shapes.mjs', 'module');
+    const typescript = copyInto('unchanged-tsx', 'shapes.ts', 'module');
+    for (const [args, runtime, file] of [
+      [[], compiledRuntime, plain],
+      [['--import', 'tsx'], runtimeTs, typescript],
+    ] as const) {
+      const quick = probeMethods([...args], runtime, file);
+      expectSitesInTheirFunctions(quick.sites, file);
+      expect(quick.methods).not.toContain('Debugger.enable');
+      // Written again with the same text: plain JavaScript is then proven by V8's hash of what it
+      // runs; tsx's maps carry no original text, so there the rewrite counts as an edit.
+      const rewritten = probeMethods([...args], runtime, file, true);
+      if (args.length === 0) expectSitesInTheirFunctions(rewritten.sites, file);
+      else expect(rewritten.sites.first).toMatchObject({ kind: 'unknown' });
+      expect(rewritten.methods).toContain('Debugger.enable');
     }
   });
 

@@ -2,7 +2,7 @@ import { types } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { CapturedVariableError } from '../../errors.ts';
 import { type Inspector, inspector, type RemoteObject, type RemoteProperty } from './inspector.ts';
-import { type FunctionSite, siteOf } from './source-map.ts';
+import { type FunctionSite, siteOf, siteOfLoadedFile } from './source-map.ts';
 
 export type { FunctionSite } from './source-map.ts';
 
@@ -66,14 +66,17 @@ function describe(fn: Function): RuntimeFunction {
     }
     const location = properties.location;
     if (!location) return { kind: 'native' };
+    const code = Function.prototype.toString.call(fn);
+    const url = session.scriptUrl(location.scriptId);
+    const loaded = url && siteOfLoadedFile(url, location.lineNumber, location.columnNumber, code);
+    if (loaded) return { kind: 'source', site: loaded };
     const script = session.script(location.scriptId);
     if (!script) {
       const reason = `V8 does not report the script its code is in (${location.scriptId})`;
       return { kind: 'unknown', reason };
     }
-    const length = Function.prototype.toString.call(fn).length;
     const running = () => session.scriptSource(location.scriptId);
-    const site = siteOf(script, location.lineNumber, location.columnNumber, length, running);
+    const site = siteOf(script, location.lineNumber, location.columnNumber, code.length, running);
     return typeof site === 'string' ? { kind: 'unknown', reason: site } : { kind: 'source', site };
   } catch (error) {
     return { kind: 'unknown', reason: `inspecting it failed: ${(error as Error).message}` };
