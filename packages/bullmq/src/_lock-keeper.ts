@@ -2,96 +2,106 @@
  * Keeps the locks of a worker's jobs alive from a thread of its own. BullMQ renews a job's lock
  * from the worker's event loop, which a node computing synchronously holds for as long as it
  * runs: past `lockDuration` the job would count as stalled and run again on another worker (and
- * fail the run once it stalled twice). The keeper's thread runs BullMQ's own extend-lock step
- * (the lock's token checked, its expiry pushed back, the job taken off the stalled set) on a
- * connection of its own, whatever the main thread is doing. It dies with its process, so the
- * jobs of a killed worker still stall and run again elsewhere.
+ * fail the run once it stalled too often). The keeper's thread loads BullMQ itself and calls its
+ * public `Job#extendLock` (the lock's token checked, its expiry pushed back, the job taken off the
+ * stalled set: BullMQ's own script and keys, whatever its version) on a connection of its own,
+ * whatever the main thread is doing. It dies with its process, so the jobs of a killed worker
+ * still stall and run again elsewhere.
  */
 import { createRequire } from 'node:module';
 import { Worker as Thread } from 'node:worker_threads';
 import type { ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 
-/** BullMQ's extendLock-2.lua: the same keys and arguments. */
-const EXTEND = `if redis.call("GET", KEYS[1]) == ARGV[1] then
-  redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
-  redis.call("SREM", KEYS[2], ARGV[3])
-  return 1
-end
-return 0`;
-
 /** The thread: plain CommonJS, so that it runs the same from source and from a build. */
 const THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Redis = require(workerData.ioredis);
-const { url, options, lockDuration, every, script } = workerData;
-const redis = url ? new Redis(url, options) : new Redis(options);
-redis.on('error', () => {});
+const { Job, Queue } = require(workerData.bullmq);
+const { name, connection, prefix, lockDuration, every } = workerData;
+// skipMetasUpdate: the queue's settings (its event stream's length) stay the coordinators'.
+const queue = new Queue(name, { connection, ...(prefix ? { prefix } : {}), skipMetasUpdate: true });
+queue.on('error', () => {});
 const held = new Map();
-const timer = setInterval(() => {
-  for (const job of held.values())
-    redis.eval(script, 2, job.lock, job.stalled, job.token, lockDuration, job.id).catch(() => {});
-}, every);
+const renew = () => {
+  for (const [id, { job, token }] of held)
+    job.extendLock(token, lockDuration).then(
+      // 0: the lock is gone or another worker's; a failed call is tried again next time.
+      (kept) => { if (kept === 0 && held.get(id)?.token === token) held.delete(id); },
+      () => {},
+    );
+};
+const timer = setInterval(renew, every);
+queue.waitUntilReady().then(() => parentPort.postMessage('ready'), () => {});
 parentPort.on('message', (message) => {
-  if (message.op === 'hold') held.set(message.job.lock, message.job);
-  else if (message.op === 'release') held.delete(message.lock);
+  if (message.op === 'hold') held.set(message.id, { job: new Job(queue, 'lock', null, {}, message.id), token: message.token });
+  else if (message.op === 'release') held.delete(message.id);
   else {
     clearInterval(timer);
-    redis.disconnect();
-    parentPort.close();
+    held.clear();
+    setTimeout(() => process.exit(0), 1000).unref();
+    queue.close().finally(() => parentPort.close());
   }
 });
 `;
 
-export interface HeldJob {
-  id: string;
-  /** The job's lock key and the queue's stalled set. */
-  lock: string;
-  stalled: string;
-  token: string;
+export interface LockKeeperOptions {
+  connection: ConnectionOptions;
+  queue: string;
+  prefix: string | undefined;
+  lockDuration: number;
 }
 
 export class LockKeeper {
   readonly #thread: Thread;
+  readonly #exited: Promise<unknown>;
+  /** Resolves once the thread's queue is connected; rejects if the thread fails to start. */
+  readonly ready: Promise<void>;
 
-  constructor(connection: ConnectionOptions, lockDuration: number) {
-    const { url, options } = plainConnection(connection);
+  constructor(options: LockKeeperOptions) {
     this.#thread = new Thread(THREAD, {
       eval: true,
       workerData: {
-        ioredis: createRequire(import.meta.url).resolve('ioredis'),
-        url,
-        options,
-        lockDuration,
+        bullmq: createRequire(import.meta.url).resolve('bullmq'),
+        name: options.queue,
+        connection: plainConnection(options.connection),
+        ...(options.prefix ? { prefix: options.prefix } : {}),
+        lockDuration: options.lockDuration,
         // Twice as often as BullMQ's own renewal: the lock never comes near expiring.
-        every: Math.max(50, Math.floor(lockDuration / 4)),
-        script: EXTEND,
+        every: Math.max(50, Math.floor(options.lockDuration / 4)),
       },
     });
     this.#thread.unref();
+    this.#exited = new Promise((resolve) => this.#thread.once('exit', resolve));
+    this.ready = new Promise((resolve, reject) => {
+      this.#thread.once('message', () => resolve());
+      this.#thread.once('error', reject);
+      this.#thread.once('exit', (code) => reject(new Error(`the lock keeper's thread exited (${code})`)));
+    });
+    // Seen by startWorker through `ready`; none goes unhandled meanwhile.
+    this.ready.catch(() => {});
   }
 
-  hold(job: HeldJob): void {
-    this.#thread.postMessage({ op: 'hold', job });
+  hold(id: string, token: string): void {
+    this.#thread.postMessage({ op: 'hold', id, token });
   }
 
-  release(lock: string): void {
-    this.#thread.postMessage({ op: 'release', lock });
+  release(id: string): void {
+    this.#thread.postMessage({ op: 'release', id });
   }
 
   async stop(): Promise<void> {
     // Waited for: an unreferenced thread would let the process end mid-close.
     this.#thread.ref();
     this.#thread.postMessage({ op: 'stop' });
-    await new Promise((resolve) => this.#thread.once('exit', resolve));
+    await this.#exited;
   }
 }
 
-/** What a thread can be given of a connection: its URL, or the plain fields of its options. */
-function plainConnection(connection: ConnectionOptions): { url?: string; options: Record<string, unknown> } {
+/** What a thread can be given of a connection: its URL and the plain fields of its options. */
+function plainConnection(connection: ConnectionOptions): Record<string, unknown> {
   const source = (connection instanceof Redis ? connection.options : connection) as Record<string, unknown>;
-  const options: Record<string, unknown> = { maxRetriesPerRequest: null };
-  for (const field of ['host', 'port', 'username', 'password', 'db', 'family', 'tls'])
-    if (source[field] !== undefined && typeof source[field] !== 'function') options[field] = source[field];
-  return typeof source.url === 'string' ? { url: source.url, options } : { options };
+  const plain: Record<string, unknown> = { maxRetriesPerRequest: null };
+  for (const field of ['url', 'host', 'port', 'username', 'password', 'db', 'family', 'tls'])
+    if (source[field] !== undefined && typeof source[field] !== 'function') plain[field] = source[field];
+  return plain;
 }

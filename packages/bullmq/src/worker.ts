@@ -14,8 +14,17 @@ import {
   type TaskResult,
 } from '@memoflow/core';
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { delay } from './_connection.ts';
 import { LockKeeper } from './_lock-keeper.ts';
 import { DEFAULT_QUEUE, wholeNumber } from './_protocol.ts';
+
+/**
+ * A job's lock (ms). Short, because it is all a dead worker costs: its job is found and run
+ * elsewhere within about 1.5 times it. Safe, because a live worker renews it from a thread of
+ * its own every quarter of it whatever its nodes do: only a worker cut off from Redis for about
+ * 4 s loses a job it still runs (which then runs twice; results are content-addressed).
+ */
+const DEFAULT_LOCK_DURATION = 5_000;
 
 export interface WorkerOptions {
   /** The pipeline the coordinators run: the same module, deployed with the same code. */
@@ -34,9 +43,11 @@ export interface WorkerOptions {
    */
   concurrency?: number;
   /**
-   * How long a job stays this worker's without a sign of life (ms): a worker that dies loses its
-   * job after this, and another worker runs it again. The lock is renewed from a thread of its
-   * own, so a node that computes synchronously for longer keeps its job. @default 60000
+   * How long a job stays this worker's without a sign of life (ms). Workers look for jobs whose
+   * lock lapsed every quarter of this, so a worker that dies loses its job within about 1.5 times
+   * this (7.5 s by default), and another worker runs it again. The lock is renewed every quarter
+   * of it from a thread of its own, so a node that computes synchronously for longer keeps its
+   * job. @default 5000
    */
   lockDuration?: number;
   /** Hears each job as it starts, completes or fails (for logs). */
@@ -76,16 +87,26 @@ export async function startWorker(options: WorkerOptions): Promise<MemoflowWorke
     );
   }
   const concurrency = wholeNumber('startWorker', options.concurrency, 1, 'concurrency');
-  const lockDuration = wholeNumber('startWorker', options.lockDuration, 60_000, 'lockDuration');
+  const lockDuration = wholeNumber(
+    'startWorker',
+    options.lockDuration,
+    DEFAULT_LOCK_DURATION,
+    'lockDuration',
+  );
+  const queue = options.queue ?? DEFAULT_QUEUE;
   const name = `${hostname()}:${process.pid}`;
-  const keeper = new LockKeeper(options.connection, lockDuration);
+  const keeper = new LockKeeper({
+    connection: options.connection,
+    queue,
+    prefix: options.prefix,
+    lockDuration,
+  });
   const processor = async (job: Job<NodeTask>, token?: string): Promise<TaskResult> => {
     const task = job.data;
     const event = { node: task?.node, key: task?.key, items: task?.items?.map((item) => item.index) };
     onEvent?.({ type: 'started', ...event });
     // A node computing synchronously holds this thread: the lock is kept from another.
-    const lock = `${job.queueQualifiedName}:${job.id}:lock`;
-    if (token) keeper.hold({ id: job.id!, lock, stalled: `${job.queueQualifiedName}:stalled`, token });
+    if (token) keeper.hold(job.id!, token);
     try {
       const result = await performTask(pipeline, task, { backend: cache, worker: name });
       onEvent?.({ type: 'completed', ...event, result });
@@ -95,21 +116,28 @@ export async function startWorker(options: WorkerOptions): Promise<MemoflowWorke
       // A node's failure is the run's answer: never retried, here or on another worker.
       throw new UnrecoverableError(JSON.stringify(errorToJSON(error)));
     } finally {
-      keeper.release(lock);
+      keeper.release(job.id!);
     }
   };
-  const worker = new Worker<NodeTask, TaskResult>(options.queue ?? DEFAULT_QUEUE, processor, {
+  const worker = new Worker<NodeTask, TaskResult>(queue, processor, {
     connection: options.connection,
     ...(options.prefix ? { prefix: options.prefix } : {}),
     concurrency,
     lockDuration,
-    stalledInterval: Math.min(lockDuration, 30_000),
+    // A dead worker's job is moved back by the first check after its lock lapsed. Checks are
+    // shared by the workers (one per interval on the queue), and a worker whose turn fell inside
+    // another's interval waits a whole one more: a check every quarter lock finds it within half a lock.
+    stalledInterval: Math.max(1, Math.round(lockDuration / 4)),
+    // A job survives two workers dying under it; the third fails it (and the run), so that a
+    // node that kills its worker does not go on to kill the whole fleet.
     maxStalledCount: 2,
   });
   worker.on('error', () => {});
   try {
-    await worker.waitUntilReady();
+    await Promise.all([worker.waitUntilReady(), keeper.ready]);
   } catch (error) {
+    // Closing a worker that never connected may wait on its server: a second at most.
+    await Promise.race([worker.close(true).catch(() => {}), delay(1_000)]);
     await keeper.stop();
     throw error;
   }

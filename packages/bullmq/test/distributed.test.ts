@@ -17,11 +17,11 @@ import {
 } from '@memoflow/core';
 import { RedisCache } from '@memoflow/redis';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { BullMQExecutor } from '../src/index.ts';
 import { failing, pipeline, spinning } from './fixtures/pipeline.ts';
-import { fixture, startWorkerProcess, stopAll, tsx, type WorkerProcess } from './support/workers.ts';
+import { testQueues } from './support/queues.ts';
+import { fixture, stopAll, tsx } from './support/workers.ts';
 
 const execFileAsync = promisify(execFile);
 const inputs = { count: 5, factor: 3, slowMs: 10 };
@@ -31,41 +31,7 @@ const expected = { scaled: { value: 165, at: 'scaled' } };
 const keysOf = (report: RunReport) => Object.fromEntries(report.nodes.map((node) => [node.node, node.key]));
 
 describeWithRedis('distributed runs on BullMQ', (url) => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
-  });
-
-  /** A queue, a shared cache and an executor of their own, removed after the test; workers on demand. */
-  function setUp(scope: string) {
-    const queue = testPrefix(scope).replaceAll(':', '-');
-    const prefix = testPrefix(scope);
-    const cache = new RedisCache({ url, prefix });
-    const executor = new BullMQExecutor({ connection: { url }, queue });
-    const workers: WorkerProcess[] = [];
-    cleanups.push(async () => {
-      await stopAll(workers);
-      await executor.close();
-      await cache.clear();
-      await cache.close();
-      // obliterate() leaves the queue's meta key behind when the queue never held a job.
-      const raw = new Redis(url);
-      const keys = await raw.keys(`bull:${queue}:*`);
-      if (keys.length > 0) await raw.unlink(...keys);
-      raw.disconnect();
-    });
-    const start = async (count: number, module = 'pipeline.ts', exportName = 'pipeline') => {
-      const started = await Promise.all(
-        Array.from({ length: count }, () =>
-          startWorkerProcess({ module: fixture(module), url, queue, prefix, exportName }),
-        ),
-      );
-      workers.push(...started);
-      return started;
-    };
-    const runner = new Runner({ executor, cache: { backend: cache } });
-    return { queue, prefix, cache, executor, runner, start, workers };
-  }
+  const { cleanups, setUp } = testQueues(url);
 
   test('the same pipeline run locally and on 3 worker processes: the same outputs and the same keys', async () => {
     const local = await new Runner({ cache: { backend: new MemoryCache() } }).run(pipeline, inputs);

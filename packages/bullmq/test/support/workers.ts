@@ -12,6 +12,8 @@ export interface JobEvent {
   items?: number[];
   key?: string;
   pid?: number;
+  /** When the line was read here (performance.now()). */
+  at: number;
 }
 
 export interface WorkerProcess {
@@ -30,9 +32,12 @@ export async function startWorkerProcess(options: {
   queue: string;
   prefix: string;
   exportName?: string;
+  /** The job lock (ms), or `default` for startWorker's own. @default 1000 */
+  lockDuration?: number | 'default';
 }): Promise<WorkerProcess> {
   const args = ['--conditions=memoflow-source', '--import', tsx, fixture('worker.ts')];
   args.push(options.module, options.url, options.queue, options.prefix, options.exportName ?? 'pipeline');
+  args.push(String(options.lockDuration ?? 1_000));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const events: JobEvent[] = [];
   const listeners = new Set<() => void>();
@@ -45,7 +50,8 @@ export async function startWorkerProcess(options: {
     buffered += chunk;
     const lines = buffered.split('\n');
     buffered = lines.pop()!;
-    for (const line of lines) if (line.trim()) events.push(JSON.parse(line) as JobEvent);
+    const at = performance.now();
+    for (const line of lines) if (line.trim()) events.push({ ...(JSON.parse(line) as JobEvent), at });
     for (const listener of listeners) listener();
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -72,7 +78,14 @@ export async function startWorkerProcess(options: {
       });
       check();
     });
-  await next((event) => event.type === 'ready');
+  try {
+    // Start-up loads the pipeline through tsx: a minute at most on a busy machine.
+    await next((event) => event.type === 'ready', 60_000);
+  } catch (error) {
+    // Never left behind: no test holds this process yet to stop it.
+    child.kill('SIGKILL');
+    throw error;
+  }
   return { child, events, next, exited };
 }
 

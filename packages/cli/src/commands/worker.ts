@@ -43,7 +43,7 @@ export function registerWorker(program: Command): void {
     )
     .option(
       '--lock-duration <ms>',
-      'how long a job stays this worker’s after the worker dies before another takes it (default 60000); a node computing for longer keeps its job',
+      'how long a job stays this worker’s after the worker dies: another takes it within 1.5 times this (default 5000, so 7.5 s); a node computing for longer keeps its job',
       wholeNumber('lock-duration'),
     )
     .option(
