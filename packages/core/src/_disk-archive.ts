@@ -3,9 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { Header, Pack, Parser, ReadEntry } from 'tar';
+import { Header, Pack, ReadEntry } from 'tar';
 import { BackendError, ConfigError, MemoflowError, quote } from './errors.ts';
 
 /** One cache entry as an archive lists it. */
@@ -33,23 +32,25 @@ export interface ArchiveManifest {
   meta: unknown[];
 }
 
-const FORMAT = 'memoflow-cache';
-const VERSION = 1;
-const MANIFEST_PATH = 'manifest.json';
-const BLOB_PATH = /^blobs\/([0-9a-f]{64})$/;
-const HASH = /^[0-9a-f]{64}$/;
+export const FORMAT = 'memoflow-cache';
+export const VERSION = 1;
+export const MANIFEST_PATH = 'manifest.json';
+export const BLOB_PATH = /^blobs\/([0-9a-f]{64})$/;
+export const HASH = /^[0-9a-f]{64}$/;
 
 /**
  * Writes `file` (a .tar.gz): `manifest.json`, then each blob the entries name, once however many
  * entries share it, as `blobs/<hash>` holding the payload bytes only. `blobSource(hash)` gives a
  * blob's bytes, or the path of a file to stream them from (never held in memory whole); either is
  * re-hashed on the way: a blob whose payload does not match its name aborts the export. `file`
- * appears only when complete (temp file + rename).
+ * appears only when complete (a temp file in its directory, then a rename), and only a regular
+ * file is replaced.
  *
  * @param headerBytes How many bytes at the start of each blob file precede the payload (DiskCache's
  *   blob files carry a 56-byte header); they are skipped, not archived. @default 0
  * @param onProgress Called after each blob is written, with how many of how many. @default none
  * @returns entries listed, blobs written, and the payload bytes of those blobs.
+ * @throws ConfigError when `file` is a symbolic link, a directory, a device, a FIFO or a socket.
  */
 export async function writeArchive(
   file: string,
@@ -73,6 +74,7 @@ export async function writeArchive(
   const { format, version, createdAt, entries, meta } = manifest;
   const manifestBytes = Buffer.from(JSON.stringify({ format, version, createdAt, entries, meta }));
   const mtime = new Date(createdAt);
+  await assertReplaceable(file);
 
   // A temp file beside `file` and a rename, so an export that fails midway never leaves a truncated archive under the real name.
   const temp = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
@@ -103,6 +105,8 @@ export async function writeArchive(
     }
     pack.end();
     await Promise.race([finished(out), failed]);
+    // Checked again: whatever took the name while the archive was written is refused too.
+    await assertReplaceable(file);
     await fsp.rename(temp, file);
   } catch (error) {
     abort.abort(error);
@@ -114,140 +118,6 @@ export async function writeArchive(
     });
   }
   return { entries: manifest.entries.length, blobs: hashes.size, bytes };
-}
-
-/**
- * Reads an archive written by {@link writeArchive}: stages its blobs in `stagingDir` (created if
- * missing) as `<stagingDir>/<hash>`, each verified against its sha256 name before it appears there,
- * and checks that the manifest comes first, has this format and version, and that every entry's blob
- * is present and every blob is some entry's. Nothing in the archive is run, and no archive path is
- * used as a file path: only `manifest.json` and `blobs/<64 hex>` regular files are accepted.
- *
- * @throws ConfigError when `file` is not a valid memoflow archive (the message names what is wrong,
- *   e.g. the blob whose content does not match); BackendError when reading `file` or writing
- *   `stagingDir` fails. Either way, the files this call staged are removed.
- */
-export async function readArchive(
-  file: string,
-  stagingDir: string,
-): Promise<{ manifest: ArchiveManifest; blobs: Map<string, string> }> {
-  const ioError = (error: unknown) =>
-    new BackendError('disk', `Cannot import ${quote(file)}: ${messageOf(error)}`, { cause: error });
-  let handle: fsp.FileHandle;
-  let createdDir: string | undefined;
-  try {
-    handle = await fsp.open(file, 'r');
-  } catch (error) {
-    throw ioError(error);
-  }
-  try {
-    createdDir = await fsp.mkdir(stagingDir, { recursive: true });
-  } catch (error) {
-    await handle.close();
-    throw ioError(error);
-  }
-  const input = handle.createReadStream();
-  const notAnArchive = (problem: string, cause?: unknown) =>
-    new ConfigError(`Cannot import ${quote(file)}: ${problem}`, cause === undefined ? undefined : { cause });
-
-  const abort = new AbortController();
-  const parser = new Parser({
-    strict: true,
-    // Deflate tops out near 1032:1, and a cached array of zeros really does compress that well; tar's default cap (1000) would refuse it.
-    maxDecompressionRatio: Number.POSITIVE_INFINITY,
-  });
-  let failure: Error | undefined;
-  const fail = (error: Error) => {
-    if (failure) return;
-    failure = error;
-    abort.abort(error);
-    parser.abort(new Error('memoflow stopped reading the archive'));
-  };
-
-  let manifest: ArchiveManifest | undefined;
-  let sawManifest = false;
-  const referenced = new Set<string>();
-  const blobs = new Map<string, string>();
-  const staging: Promise<void>[] = [];
-
-  parser.on('entry', (entry: ReadEntry) => {
-    if (failure) return void entry.resume();
-    const blob = BLOB_PATH.exec(entry.path)?.[1];
-    if (entry.type !== 'File' || (entry.path !== MANIFEST_PATH && blob === undefined)) {
-      return fail(
-        notAnArchive(
-          `it holds ${entry.type} entry ${quote(entry.path)}; a memoflow archive holds only the files \`manifest.json\` and \`blobs/<sha256>\`. It was not written by memoflow, or was altered.`,
-        ),
-      );
-    }
-    if (!sawManifest) {
-      if (entry.path !== MANIFEST_PATH) {
-        return fail(
-          notAnArchive(`it does not start with \`manifest.json\` (first entry: ${quote(entry.path)}).`),
-        );
-      }
-      sawManifest = true;
-      const chunks: Buffer[] = [];
-      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-      // Parsed in 'end', which runs before the parser hands out the next entry, so every blob is checked against it.
-      entry.on('end', () => {
-        try {
-          manifest = parseManifest(Buffer.concat(chunks).toString('utf8'));
-          for (const { blob } of manifest.entries) referenced.add(blob);
-        } catch (error) {
-          fail(error instanceof ConfigError ? notAnArchive(error.message) : (error as Error));
-        }
-      });
-      return;
-    }
-    if (blob === undefined) return fail(notAnArchive('it holds a second `manifest.json`.'));
-    if (!referenced.has(blob)) {
-      return fail(notAnArchive(`it holds blob ${blob}, which no entry of its manifest refers to.`));
-    }
-    if (blobs.has(blob)) return fail(notAnArchive(`it holds blob ${blob} twice.`));
-    const staged = join(stagingDir, blob);
-    blobs.set(blob, staged);
-    staging.push(
-      stageBlob(entry, blob, staged, abort.signal).catch((error: Error) =>
-        fail(error instanceof ConfigError ? notAnArchive(error.message) : ioError(error)),
-      ),
-    );
-  });
-
-  try {
-    await new Promise<void>((resolve, reject) => {
-      parser.on('end', resolve);
-      parser.on('error', (error: Error) =>
-        reject(failure ?? notAnArchive(`it is not a valid .tar.gz (${error.message}).`, error)),
-      );
-      input.on('error', (error) => reject(ioError(error)));
-      input.pipe(parser);
-    });
-    await Promise.all(staging);
-    if (failure) throw failure;
-    if (!manifest) throw notAnArchive('it has no `manifest.json`; it is not a memoflow cache archive.');
-    for (const entry of manifest.entries) {
-      if (!blobs.has(entry.blob)) {
-        throw notAnArchive(
-          `entry ${quote(entry.key)} of node ${quote(entry.node)} needs blob ${entry.blob}, which the archive does not hold. Export the cache again.`,
-        );
-      }
-    }
-    return { manifest, blobs };
-  } catch (error) {
-    abort.abort(error);
-    await Promise.allSettled(staging);
-    if (createdDir !== undefined) await fsp.rm(createdDir, { recursive: true, force: true });
-    else
-      await Promise.all(
-        [...blobs.values()]
-          .flatMap((path) => [path, `${path}.partial`])
-          .map((path) => fsp.rm(path, { force: true })),
-      );
-    throw error;
-  } finally {
-    input.destroy();
-  }
 }
 
 function fileEntry(path: string, size: number, mtime: Date): ReadEntry {
@@ -320,74 +190,31 @@ async function packBlob(
   }
 }
 
-/** Writes one archive entry to `<staged>.partial`, checks its sha256, and renames it to `staged`. */
-async function stageBlob(entry: ReadEntry, hash: string, staged: string, signal: AbortSignal): Promise<void> {
-  const partial = `${staged}.partial`;
-  const out = fs.createWriteStream(partial, { signal });
-  const hasher = createHash('sha256');
-  entry.on('data', (chunk: Buffer) => {
-    hasher.update(chunk);
-    if (!out.write(chunk)) {
-      entry.pause();
-      out.once('drain', () => entry.resume());
-    }
-  });
-  entry.on('end', () => out.end());
-  await finished(out);
-  const actual = hasher.digest('hex');
-  if (actual !== hash) {
-    throw new ConfigError(
-      `blob ${hash} is corrupt: its content hashes to ${actual}. The archive was damaged or altered; export it again.`,
-    );
-  }
-  await fsp.rename(partial, staged);
-}
-
-/** Parses and checks `manifest.json`; throws ConfigError naming the problem. */
-function parseManifest(text: string): ArchiveManifest {
-  let value: unknown;
+/** Refuses to replace anything but a regular file: a rename onto a device, a FIFO or a link would replace it, not write to it. */
+async function assertReplaceable(file: string): Promise<void> {
+  let stats: fs.Stats;
   try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`its \`manifest.json\` is not valid JSON (${messageOf(error)}).`);
+    stats = await fsp.lstat(file);
+  } catch {
+    // Absent (the usual case), or unreachable: opening the temp file beside it reports that.
+    return;
   }
-  const manifest = value as Partial<ArchiveManifest> | null;
-  if (typeof manifest !== 'object' || manifest === null || manifest.format !== FORMAT) {
-    throw new ConfigError(
-      `its \`manifest.json\` has format ${quote((manifest as { format?: unknown } | null)?.format)}, expected ${quote(FORMAT)}; it is not a memoflow cache archive.`,
-    );
-  }
-  if (manifest.version !== VERSION) {
-    throw new ConfigError(
-      `it is format version ${quote(manifest.version)}; this memoflow reads version ${VERSION}. Import it with the memoflow version that exported it, or export it again.`,
-    );
-  }
-  if (
-    !isFiniteNumber(manifest.createdAt) ||
-    !Array.isArray(manifest.entries) ||
-    !Array.isArray(manifest.meta)
-  ) {
-    throw new ConfigError('its `manifest.json` lacks `createdAt`, `entries` or `meta`.');
-  }
-  for (const [index, entry] of manifest.entries.entries()) {
-    const valid =
-      typeof entry === 'object' &&
-      entry !== null &&
-      typeof entry.key === 'string' &&
-      typeof entry.node === 'string' &&
-      typeof entry.blob === 'string' &&
-      HASH.test(entry.blob) &&
-      [entry.bytes, entry.createdAt, entry.expiresAt, entry.computeMs].every(isFiniteNumber);
-    if (!valid)
-      throw new ConfigError(`entry ${index} of its \`manifest.json\` is malformed: ${quote(entry)}.`);
-  }
-  return manifest as ArchiveManifest;
+  if (stats.isFile()) return;
+  throw new ConfigError(
+    `Cannot export to ${quote(file)}: it is ${kindOf(stats)}, and export() replaces only a regular file. Give the path of a new file, or of an archive to replace.`,
+  );
 }
 
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
+function kindOf(stats: fs.Stats): string {
+  if (stats.isSymbolicLink()) return 'a symbolic link';
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -26,12 +26,13 @@ export function blobPath(blobs: string, hash: string): string {
   return join(blobs, hash.slice(0, 2), hash);
 }
 
-function header(hash: string, payload: Uint8Array): Buffer {
+/** The header of a blob file whose payload has `length` bytes and CRC32 `crc` (an import writes the payload first, streamed). */
+export function blobHeader(hash: string, length: number, crc: number): Buffer {
   const head = Buffer.alloc(BLOB_HEADER_BYTES);
   head.writeUInt32LE(MAGIC, 0);
   head.writeUInt16LE(FORMAT_VERSION, 4);
-  head.writeUInt32LE(zlib.crc32(payload), 8);
-  head.writeDoubleLE(payload.length, 16);
+  head.writeUInt32LE(crc, 8);
+  head.writeDoubleLE(length, 16);
   head.write(hash, 24, 'hex');
   return head;
 }
@@ -45,7 +46,8 @@ export function writeBlob(blobs: string, temp: string, hash: string, payload: Ui
   const path = blobPath(blobs, hash);
   if (fs.existsSync(path)) return;
   const tempPath = tempPathIn(temp);
-  withDirectory(temp, () => writeNewFile(tempPath, [header(hash, payload), payload]));
+  const head = blobHeader(hash, payload.length, zlib.crc32(payload));
+  withDirectory(temp, () => writeNewFile(tempPath, [head, payload]));
   try {
     withDirectory(join(blobs, hash.slice(0, 2)), () => fs.renameSync(tempPath, path));
   } catch (error) {

@@ -1,9 +1,9 @@
 /** Moving a DiskCache between machines: its entries, values and signatures as one archive. */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import type { ArchiveEntry } from './_disk-archive.ts';
-import { BLOB_HEADER_BYTES, blobPath } from './_disk-blob.ts';
+import { BLOB_HEADER_BYTES, blobHeader, blobPath } from './_disk-blob.ts';
+import { tempPathIn, withDirectory } from './_disk-fs.ts';
 import type { DiskIndex, PutFields } from './_disk-index.ts';
 import type { NodeSignature, OnProgress } from './backend.ts';
 import { BackendError } from './errors.ts';
@@ -62,32 +62,68 @@ export async function exportCache(
   return writeArchive(file, manifest, source, BLOB_HEADER_BYTES, onProgress);
 }
 
+/** Options of `DiskCache.import()`. */
+export interface ImportOptions {
+  /**
+   * Bytes the archive's values may expand to, all of them together. An archive whose manifest
+   * declares more is refused before a byte of it is written, and no blob may grow past the size
+   * its manifest declares, so a small archive cannot inflate into a full disk unannounced.
+   * Values are streamed to disk, never held in memory whole, so size costs disk, not memory: the
+   * default sets no bound, as a fixed one would refuse legitimate caches of large values. Set it
+   * when importing an archive you did not export.
+   * @default no limit
+   */
+  maxBytes?: number;
+  /** Called after each entry is stored, with how many of how many. @default none */
+  onProgress?: OnProgress;
+}
+
 /**
- * Adds the entries of an archive: every value is checked against its hash before anything is
- * stored; entries keep their creation time and compute time, and count as used now.
+ * Stores one imported entry: `payload` is the value when it is small enough to be read whole
+ * (it may go inline), undefined otherwise; `writeFile` puts the value's blob file in place.
+ */
+export type StoreImported = (
+  entry: PutFields,
+  payload: Uint8Array | undefined,
+  writeFile: () => void,
+) => Promise<void>;
+
+/** Values up to this size are read whole and may go in the journal (DiskCache keeps at most 1 MiB inline); larger ones only ever move as files. */
+const READ_WHOLE_BYTES = 1 << 20;
+
+/**
+ * Adds the entries of an archive: the manifest and every value are checked (each value streamed
+ * to a staged blob file, hashed on the way) before anything is stored; entries keep their creation
+ * time and compute time, and count as used now.
  */
 export async function importCache(
   files: CacheFiles,
   file: string,
-  store: (entry: PutFields, payload: Uint8Array) => Promise<void>,
+  options: ImportOptions,
+  store: StoreImported,
   setMeta: (signature: NodeSignature) => void,
-  onProgress?: OnProgress,
 ): Promise<TransferResult> {
-  const staging = join(files.temp, `import-${randomBytes(6).toString('hex')}`);
-  const { readArchive } = await import('./_disk-archive.ts');
-  const { manifest, blobs } = await readArchive(file, staging);
+  // Named like every temp file of the cache, after this process: a sweep leaves it while the import runs, and removes it if the process dies.
+  const staging = tempPathIn(files.temp);
+  const { readArchive } = await import('./_disk-archive-read.ts');
+  const { manifest, blobs } = await readArchive(file, staging, {
+    maxBytes: options.maxBytes,
+    headerBytes: BLOB_HEADER_BYTES,
+    header: blobHeader,
+  });
   try {
     const now = Date.now();
     let bytes = 0;
     let done = 0;
     for (const entry of manifest.entries) {
-      const payload = fs.readFileSync(blobs.get(entry.blob)!);
+      const staged = blobs.get(entry.blob)!;
+      const payload = entry.bytes <= READ_WHOLE_BYTES ? readPayload(staged) : undefined;
       await store(
         {
           key: entry.key,
           blob: entry.blob,
           node: entry.node,
-          bytes: payload.length,
+          bytes: entry.bytes,
           created: entry.createdAt,
           expires: entry.expiresAt,
           computeMs: entry.computeMs,
@@ -95,13 +131,42 @@ export async function importCache(
           hits: 0,
         },
         payload,
+        () => linkBlob(files, entry.blob, staged),
       );
-      bytes += payload.length;
-      onProgress?.(++done, manifest.entries.length);
+      bytes += entry.bytes;
+      options.onProgress?.(++done, manifest.entries.length);
     }
     for (const signature of manifest.meta as NodeSignature[]) setMeta(signature);
     return { entries: manifest.entries.length, blobs: blobs.size, bytes };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function readPayload(staged: string): Uint8Array {
+  return fs.readFileSync(staged).subarray(BLOB_HEADER_BYTES);
+}
+
+/**
+ * Puts a staged blob file (header and payload, checked) in place unless it is there: a hard link,
+ * so the value is not copied; where links are not supported, a copy renamed into place. Either way
+ * a reader sees no file or the whole file. The staged file stays, for the next entry sharing it.
+ */
+function linkBlob(files: CacheFiles, hash: string, staged: string): void {
+  const path = blobPath(files.blobs, hash);
+  if (fs.existsSync(path)) return;
+  try {
+    withDirectory(dirname(path), () => fs.linkSync(staged, path));
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+  }
+  const temp = tempPathIn(files.temp);
+  try {
+    fs.copyFileSync(staged, temp, fs.constants.COPYFILE_EXCL);
+    withDirectory(dirname(path), () => fs.renameSync(temp, path));
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
   }
 }

@@ -19,7 +19,7 @@ import {
   expiryOf,
   UsageCounters,
 } from './_disk-memory-shared.ts';
-import { exportCache, importCache, type TransferResult } from './_disk-transfer.ts';
+import { exportCache, type ImportOptions, importCache, type TransferResult } from './_disk-transfer.ts';
 import { type VerifyReport, verifyIndex } from './_disk-verify.ts';
 import { hash } from './_hash.ts';
 import type {
@@ -34,7 +34,7 @@ import type {
 } from './backend.ts';
 import { BackendError, ConfigError, quote } from './errors.ts';
 
-export type { TransferResult } from './_disk-transfer.ts';
+export type { ImportOptions, TransferResult } from './_disk-transfer.ts';
 export type { VerifyReport } from './_disk-verify.ts';
 
 export interface DiskCacheOptions {
@@ -311,15 +311,18 @@ export class DiskCache implements CacheBackend {
     return exportCache(this.#openIndex(false), this.#files(), file, options.node, options.onProgress);
   }
 
-  /** Adds the entries of an archive `export()` wrote; every value is verified against its hash first. */
-  async import(file: string, options: { onProgress?: OnProgress } = {}): Promise<TransferResult> {
+  /**
+   * Adds the entries of an archive `export()` wrote; every key and value is verified (values
+   * streamed, never held whole) before anything is stored. `maxBytes` bounds what it may expand to.
+   */
+  async import(file: string, options: ImportOptions = {}): Promise<TransferResult> {
     const index = this.#openIndex(true)!;
     return importCache(
       this.#files(),
       file,
-      (entry, payload) => this.#store(entry, payload),
+      options,
+      (entry, payload, writeFile) => this.#store(entry, payload, writeFile),
       (signature) => index.setMeta(signature),
-      options.onProgress,
     );
   }
 
@@ -341,15 +344,22 @@ export class DiskCache implements CacheBackend {
     return this.#index;
   }
 
-  /** Writes a blob (unless it is there), records its entry, and enforces the limits. */
-  async #store(entry: PutFields, payload: Uint8Array): Promise<void> {
-    const inline = payload.length <= this.#maxInlineBytes;
-    if (!inline) writeBlob(this.#blobs, this.#temp, entry.blob, payload);
+  /**
+   * Writes a blob (unless it is there), records its entry, and enforces the limits. An import
+   * passes no `payload` for a large value, and a `writeFile` that links the file it staged.
+   */
+  async #store(
+    entry: PutFields,
+    payload: Uint8Array | undefined,
+    writeFile = () => writeBlob(this.#blobs, this.#temp, entry.blob, payload!),
+  ): Promise<void> {
+    const inline = payload !== undefined && payload.length <= this.#maxInlineBytes;
+    if (!inline) writeFile();
     const index = this.#openIndex(true)!;
     const freed = index.put(entry, inline ? payload : undefined, this.#limits, this.#takeAccesses());
     // Another process may have released this blob between the write and the record: if its file
     // went, write it again (the release protocol in #release keeps one that is referenced).
-    if (!inline) writeBlob(this.#blobs, this.#temp, entry.blob, payload);
+    if (!inline) writeFile();
     await this.#release(freed);
   }
 
