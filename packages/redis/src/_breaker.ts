@@ -7,11 +7,13 @@
  * prints two lines, not 10,000.
  */
 
+import type { Warn } from './_options.ts';
+
 export interface BreakerOptions {
   /** How long the breaker stays open before one call tries the server again. */
   retryAfterMs: number;
   /** Where the outage warning and the recovery line go. */
-  warn: (message: string) => void;
+  warn: Warn;
   /** What the server is, for the messages (a URL without credentials). */
   server: string;
 }
@@ -73,6 +75,7 @@ export class Breaker {
       `memoflow: Redis at ${this.#options.server} is unreachable (${reason}); running without it: ` +
         `values are computed, not read from or stored in it, until it answers again ` +
         `(tried every ${this.#options.retryAfterMs} ms).`,
+      'MEMOFLOW_REDIS_UNREACHABLE',
     );
   }
 
@@ -80,6 +83,9 @@ export class Breaker {
     if (this.#openedAt < 0) return;
     this.#openedAt = -1;
     this.#probing = false;
-    this.#options.warn(`memoflow: Redis at ${this.#options.server} answers again; using it.`);
+    this.#options.warn(
+      `memoflow: Redis at ${this.#options.server} answers again; using it.`,
+      'MEMOFLOW_REDIS_UNREACHABLE',
+    );
   }
 }

@@ -37,6 +37,11 @@ function tagOf(signingKey: Uint8Array, key: string, head: Uint8Array, rest: read
   return hmac.digest();
 }
 
+/** How many bytes `encodeEntry` stores for a value of `payloadBytes` bytes. */
+export function storedLength(node: string, payloadBytes: number, signed: boolean): number {
+  return HEAD_BYTES + (signed ? TAG_BYTES : 0) + Buffer.byteLength(node, 'utf8') + payloadBytes;
+}
+
 /** The stored form of a value: header, node name, bytes (one copy of the bytes). */
 export function encodeEntry(
   key: string,

@@ -6,13 +6,25 @@
  */
 import type { EntryRecord } from '@memoflow/core';
 
-/** What a listing needs of the client: node-redis v5 commands, auto-pipelined within one tick. */
+/**
+ * What management needs of the client: node-redis v5 commands (auto-pipelined within one tick),
+ * each answered within a deadline or rejected with a BackendError (see _management.ts).
+ */
 export interface ListingClient {
-  scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]>;
+  scan(
+    cursor: string,
+    options: { MATCH: string; COUNT: number },
+  ): Promise<{ cursor: string; keys: string[] }>;
+  zScan(
+    key: string,
+    cursor: string,
+    options: { COUNT: number },
+  ): Promise<{ cursor: string; members: { value: string }[] }>;
   mGet(keys: string[]): Promise<(string | null)[]>;
   zmScore(key: string, members: string[]): Promise<(number | null)[]>;
   zRem(key: string, members: string[]): Promise<number>;
   pTTL(key: string): Promise<number>;
+  exists(key: string): Promise<number>;
   unlink(keys: string | string[]): Promise<number>;
 }
 
@@ -30,6 +42,20 @@ const BATCH = 500;
 /** A glob that matches `prefix` literally, then `rest`. */
 export const matchOf = (prefix: string, rest: string): string =>
   `${prefix.replace(/[*?[\]\\]/g, '\\$&')}${rest}`;
+
+/** Every key matching `match`, a batch at a time (SCAN: keys added or removed meanwhile may or may not be seen). */
+export async function* scanKeys(
+  client: Pick<ListingClient, 'scan'>,
+  match: string,
+  count: number,
+): AsyncGenerator<string[]> {
+  let cursor = '0';
+  do {
+    const reply = await client.scan(cursor, { MATCH: match, COUNT: count });
+    cursor = String(reply.cursor);
+    if (reply.keys.length > 0) yield reply.keys.map(String);
+  } while (cursor !== '0');
+}
 
 /** A stored info record, if it is one (anything else in the key space is skipped, never trusted). */
 export function parseInfo(text: string | null): InfoRecord | undefined {
@@ -63,8 +89,7 @@ export async function* listEntries(
 ): AsyncGenerator<EntryRecord[]> {
   const infoPrefix = `${prefix}i:`;
   const accessKey = `${prefix}a`;
-  for await (const infoKeys of client.scanIterator({ MATCH: matchOf(prefix, 'i:*'), COUNT: BATCH })) {
-    if (infoKeys.length === 0) continue;
+  for await (const infoKeys of scanKeys(client, matchOf(prefix, 'i:*'), BATCH)) {
     const keys = infoKeys.map((infoKey) => infoKey.slice(infoPrefix.length));
     // One round trip: the client pipelines commands issued in the same tick.
     const [texts, accesses, ttls] = await Promise.all([
@@ -102,4 +127,24 @@ export async function* listEntries(
     }
     if (records.length > 0) yield records;
   }
+}
+
+/**
+ * Removes the access times of entries whose record is gone: removed by another process, expired,
+ * or hit by a process whose times were written after the entry was removed. Without this the
+ * set would keep every key ever read. Returns how many it removed.
+ */
+export async function sweepAccesses(client: ListingClient, prefix: string): Promise<number> {
+  const accessKey = `${prefix}a`;
+  let removed = 0;
+  let cursor = '0';
+  do {
+    const reply = await client.zScan(accessKey, cursor, { COUNT: BATCH });
+    cursor = String(reply.cursor);
+    const keys = reply.members.map((member) => String(member.value));
+    const exists = await Promise.all(keys.map((key) => client.exists(`${prefix}i:${key}`)));
+    const gone = keys.filter((_, i) => exists[i] === 0);
+    if (gone.length > 0) removed += await client.zRem(accessKey, gone);
+  } while (cursor !== '0');
+  return removed;
 }

@@ -23,8 +23,9 @@ export interface RedisCacheOptions {
   ttl?: number;
   /**
    * A secret for HMAC-SHA256 tags: every entry written carries one over its key and bytes, and an
-   * entry read without a valid one is a miss (counted in `info().rejected`), never served. Give
-   * every writer and reader the same key; at least 16 bytes.
+   * entry read without a valid one is a miss (counted in `info().rejected`), never served. Node
+   * signatures (what misses are explained from) are tagged too, and one without a valid tag is
+   * ignored with a warning. Give every writer and reader the same key; at least 16 bytes.
    * @default no signing: entries are checked by their CRC32 only
    */
   signingKey?: string | Uint8Array;
@@ -34,13 +35,26 @@ export interface RedisCacheOptions {
    * @default false
    */
   readOnly?: boolean;
-  /** Milliseconds a command (or connecting) may take before the server counts as unreachable. @default 1000 */
+  /**
+   * Milliseconds a command (or connecting) may take before the server counts as unreachable. A
+   * command still unanswered then is not given up at once: the server is asked on a second
+   * connection whether it answers and how many bytes the command moves, and if it answers, the
+   * command gets this long again plus 1 ms per 4,000 bytes (a 300 MB value: 75 s more). A hung
+   * server is thus found within two timeouts, and a large value on a slow link is not an outage.
+   * Management commands (`info`, `prune`, `clear`, `verify`, `delete`) have the same deadline and
+   * fail with a `BACKEND` error when they miss it.
+   * @default 1000
+   */
   timeout?: number;
   /** Milliseconds the cache waits, after the server became unreachable, before it tries it again. @default 1000 */
   retryAfter?: number;
   /**
-   * Receives the one warning per outage and the line when the server is back.
-   * @default process.emitWarning with code `MEMOFLOW_REDIS_UNREACHABLE`
+   * Receives the cache's warnings: one per outage and a line when the server is back
+   * (`MEMOFLOW_REDIS_UNREACHABLE`); a node signature (`<prefix>m:<node>`) ignored because it is
+   * malformed or, with `signingKey`, not validly signed, once per key (`MEMOFLOW_REDIS_REJECTED`);
+   * a value not stored because it is over the server's `proto-max-bulk-len` (512 MB by default),
+   * once per node (`MEMOFLOW_REDIS_TOO_LARGE`).
+   * @default process.emitWarning with the code named for each
    */
   onWarning?: (message: string) => void;
 }
@@ -52,8 +66,15 @@ export interface CheckedOptions {
   readOnly: boolean;
   timeoutMs: number;
   retryAfterMs: number;
-  warn: (message: string) => void;
+  warn: Warn;
 }
+
+/** Where a warning goes, with its code for `process.emitWarning`. */
+export type Warn = (message: string, code: WarningCode) => void;
+export type WarningCode =
+  | 'MEMOFLOW_REDIS_UNREACHABLE'
+  | 'MEMOFLOW_REDIS_REJECTED'
+  | 'MEMOFLOW_REDIS_TOO_LARGE';
 
 const MIN_SIGNING_KEY_BYTES = 16;
 
@@ -100,8 +121,6 @@ export function checkOptions(options: RedisCacheOptions): CheckedOptions {
     readOnly: options.readOnly === true,
     timeoutMs: options.timeout ?? 1_000,
     retryAfterMs: options.retryAfter ?? 1_000,
-    warn:
-      options.onWarning ??
-      ((message) => process.emitWarning(message, { code: 'MEMOFLOW_REDIS_UNREACHABLE' })),
+    warn: options.onWarning ?? ((message, code) => process.emitWarning(message, { code })),
   };
 }

@@ -1,15 +1,16 @@
 /** RedisCache's `verify()`: every entry read and checked, and values without their record found. */
-import { emptyVerifyReport, isClean, type VerifyReport } from '@memoflow/core';
+import { type EntryRecord, emptyVerifyReport, isClean, type VerifyReport } from '@memoflow/core';
 import { checkedPayload } from './_envelope.ts';
-import { type ListingClient, listEntries, matchOf } from './_listing.ts';
+import { listEntries, matchOf, scanKeys } from './_listing.ts';
+import type { ManagementClient } from './_management.ts';
 
 /** Keys scanned per batch for values without a record. */
 const BATCH = 1_000;
+/** Values read per MGET at most, by their recorded size: a listing batch of large values is read in parts. */
+const READ_BYTES = 64 * 1024 * 1024;
 
 export interface VerifiedStore {
-  client: ListingClient & { exists(key: string): Promise<number> };
-  /** The same client, returning values as bytes. */
-  binary: { mGet(keys: string[]): Promise<unknown> };
+  client: ManagementClient;
   prefix: string;
   signingKey: Uint8Array | undefined;
   /** Report only: remove nothing. */
@@ -29,22 +30,25 @@ export async function verifyEntries(store: VerifiedStore): Promise<VerifyReport>
   const { client, prefix, signingKey } = store;
   const report = emptyVerifyReport();
   for await (const batch of listEntries(client, prefix, store.readOnly)) {
-    const stored = (await store.binary.mGet(
-      batch.map((record) => `${prefix}v:${record.key}`),
-    )) as (Buffer | null)[];
-    batch.forEach((record, i) => {
-      report.checked++;
-      report.blobs++;
-      const value = stored[i];
-      if (!value) report.missing.push(record.key);
-      else if (typeof checkedPayload(record.key, value, signingKey) === 'number')
-        report.corrupt.push(record.key);
-    });
+    for (const part of bySize(batch)) {
+      const bytes = part.reduce((sum, record) => sum + record.bytes, 0);
+      const stored = await client.mGetBytes(
+        part.map((record) => `${prefix}v:${record.key}`),
+        bytes,
+      );
+      part.forEach((record, i) => {
+        report.checked++;
+        report.blobs++;
+        const value = stored[i];
+        if (!value) report.missing.push(record.key);
+        else if (typeof checkedPayload(record.key, value, signingKey) === 'number')
+          report.corrupt.push(record.key);
+      });
+    }
   }
   const orphans: string[] = [];
   const valuePrefix = `${prefix}v:`;
-  for await (const keys of client.scanIterator({ MATCH: matchOf(prefix, 'v:*'), COUNT: BATCH })) {
-    if (keys.length === 0) continue;
+  for await (const keys of scanKeys(client, matchOf(prefix, 'v:*'), BATCH)) {
     const exists = await Promise.all(
       keys.map((key) => client.exists(`${prefix}i:${key.slice(valuePrefix.length)}`)),
     );
@@ -55,4 +59,20 @@ export async function verifyEntries(store: VerifiedStore): Promise<VerifyReport>
     await Promise.all([store.remove([...report.corrupt, ...report.missing]), store.unlink(orphans)]);
   report.ok = isClean(report);
   return report;
+}
+
+/** `records` in runs of at most READ_BYTES (a larger record alone). */
+function* bySize(records: readonly EntryRecord[]): Generator<EntryRecord[]> {
+  let part: EntryRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    if (part.length > 0 && bytes + record.bytes > READ_BYTES) {
+      yield part;
+      part = [];
+      bytes = 0;
+    }
+    part.push(record);
+    bytes += record.bytes;
+  }
+  if (part.length > 0) yield part;
 }

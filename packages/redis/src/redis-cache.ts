@@ -27,9 +27,14 @@ import {
 import { createClient, ErrorReply, RESP_TYPES } from 'redis';
 import { AccessLog } from './_access-log.ts';
 import { Breaker } from './_breaker.ts';
-import { CORRUPT, encodeEntry, NodeNames, servedPayload } from './_envelope.ts';
-import { type InfoRecord, listEntries, matchOf } from './_listing.ts';
-import { checkOptions, type RedisCacheOptions } from './_options.ts';
+import { BulkLimit, MIN_BULK_LIMIT } from './_bulk-limit.ts';
+import { type Client, Connections, locationOf } from './_connection.ts';
+import { answerInTime } from './_deadline.ts';
+import { CORRUPT, encodeEntry, NodeNames, servedPayload, storedLength } from './_envelope.ts';
+import { type InfoRecord, listEntries, matchOf, scanKeys, sweepAccesses } from './_listing.ts';
+import { type ManagementClient, managementClient } from './_management.ts';
+import { decodeMeta, encodeMeta } from './_meta.ts';
+import { checkOptions, type RedisCacheOptions, type Warn } from './_options.ts';
 import { verifyEntries } from './_verify.ts';
 
 export type { RedisCacheOptions } from './_options.ts';
@@ -45,8 +50,6 @@ export interface RedisCacheInfo extends CacheInfo {
   /** Times the server became unreachable since this instance was created. */
   outages: number;
 }
-
-type Client = ReturnType<typeof createClient>;
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 /** Keys removed per UNLINK. */
@@ -72,17 +75,20 @@ export class RedisCache implements CacheBackend {
   readonly #ttl: number | undefined;
   readonly #signingKey: Uint8Array | undefined;
   readonly #readOnly: boolean;
-  readonly #client: Client;
-  readonly #ownsClient: boolean;
-  readonly #binary: Client;
   readonly #timeoutMs: number;
+  readonly #warn: Warn;
+  readonly #connections: Connections;
+  readonly #client: Client;
+  readonly #binary: Client;
   readonly #breaker: Breaker;
   readonly #usage = new UsageCounters();
-  #connecting: Promise<unknown> | undefined;
   readonly #accesses: AccessLog;
+  readonly #bulkLimit: BulkLimit;
   #corrupt = 0;
   #rejected = 0;
   readonly #nodeNames = new NodeNames();
+  /** Nodes whose stored signature was ignored: warned once each, until a store replaces it. */
+  readonly #warnedMeta = new Set<string>();
 
   constructor(options: RedisCacheOptions = {}) {
     const checked = checkOptions(options);
@@ -91,8 +97,8 @@ export class RedisCache implements CacheBackend {
     this.#signingKey = checked.signingKey;
     this.#readOnly = checked.readOnly;
     this.#timeoutMs = checked.timeoutMs;
-    this.#ownsClient = options.client === undefined;
-    this.#client =
+    this.#warn = checked.warn;
+    const client =
       (options.client as Client | undefined) ??
       createClient({
         url: options.url ?? DEFAULT_URL,
@@ -103,17 +109,24 @@ export class RedisCache implements CacheBackend {
           reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, checked.retryAfterMs),
         },
       });
-    // An unhandled 'error' event would end the process: outages are reported by the breaker.
-    this.#client.on('error', () => {});
-    // node-redis's own per-command timeout costs a hit more than the round trip: see #guarded.
-    this.#binary = this.#client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }) as unknown as Client;
-    this.location = locationOf(options.url, this.#client);
+    this.#connections = new Connections(client, options.client === undefined, checked.timeoutMs);
+    this.#client = client;
+    // node-redis's own per-command timeout ends only while a command waits to be sent, and costs
+    // a hit more than the round trip: deadlines are _deadline.ts's.
+    this.#binary = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }) as unknown as Client;
+    this.location = locationOf(options.url, client, DEFAULT_URL);
     // Access times steer pruning only: losing some to an outage is not worth failing anything.
     this.#accesses = new AccessLog((members) =>
       this.#guarded(() => this.#client.zAdd(this.#accessKey, members, { comparison: 'GT' }), 0).then(
         () => {},
         () => {},
       ),
+    );
+    this.#bulkLimit = new BulkLimit(
+      async () =>
+        answerInTime((await this.#connections.ready()).configGet('proto-max-bulk-len'), this.#timeoutMs),
+      checked.warn,
+      this.location,
     );
     this.#breaker = new Breaker({
       retryAfterMs: checked.retryAfterMs,
@@ -124,9 +137,11 @@ export class RedisCache implements CacheBackend {
 
   async getBlob(key: string): Promise<Uint8Array | undefined> {
     assertKey(key);
+    const valueKey = this.#valueKey(key);
     const stored = await this.#guarded(
-      async () => (await this.#binary.get(this.#valueKey(key))) as Buffer | null,
+      async () => (await this.#binary.get(valueKey)) as Buffer | null,
       null,
+      [valueKey],
     );
     return this.#served(key, stored);
   }
@@ -140,6 +155,7 @@ export class RedisCache implements CacheBackend {
     const stored = await this.#guarded(
       () => this.#binary.mGet(valueKeys) as Promise<(Buffer | null)[]>,
       undefined,
+      valueKeys,
     );
     const now = Date.now();
     const values = new Array<Uint8Array | undefined>(keys.length);
@@ -157,6 +173,8 @@ export class RedisCache implements CacheBackend {
     assertNode(info?.node);
     assertTtl(info.ttl, `the entry info of node \`${info.node}\``);
     if (this.#readOnly) return;
+    const length = storedLength(info.node, value.length, this.#signingKey !== undefined);
+    if (length > MIN_BULK_LIMIT && !(await this.#bulkLimit.admits(info.node, length))) return;
     const createdAt = Date.now();
     const computeMs = info.computeMs ?? -1;
     const stored = encodeEntry(key, value, { node: info.node, createdAt, computeMs }, this.#signingKey);
@@ -164,21 +182,27 @@ export class RedisCache implements CacheBackend {
     const ttl = info.ttl ?? this.#ttl;
     const expiry =
       ttl === undefined ? {} : { expiration: { type: 'PX' as const, value: Math.max(1, Math.ceil(ttl)) } };
-    await this.#guarded(async () => {
-      await Promise.all([
-        this.#client.set(this.#valueKey(key), stored, expiry),
-        this.#client.set(this.#infoKey(key), JSON.stringify(record), expiry),
-      ]);
-    }, undefined);
+    await this.#guarded(
+      async () => {
+        await Promise.all([
+          this.#client.set(this.#valueKey(key), stored, expiry),
+          this.#client.set(this.#infoKey(key), JSON.stringify(record), expiry),
+        ]);
+      },
+      undefined,
+      [],
+      stored.length,
+    );
     this.#usage.stored(key, this.#usage.of(info.node));
   }
 
   async delete(key: string): Promise<boolean> {
     assertKey(key);
     const client = await this.#managed('delete()', true);
+    this.#accesses.forget([key]);
     const [removed] = await Promise.all([
-      client.unlink(this.#valueKey(key)),
-      client.unlink(this.#infoKey(key)),
+      client.unlink([this.#valueKey(key), this.#infoKey(key)]),
+      client.zRem(this.#accessKey, [key]),
     ]);
     return removed > 0;
   }
@@ -187,36 +211,35 @@ export class RedisCache implements CacheBackend {
     assertNode(node);
     const text = await this.#guarded(() => this.#client.get(this.#metaKey(node)), null);
     if (text === null) return undefined;
-    try {
-      const signature = JSON.parse(String(text)) as NodeSignature;
-      return typeof signature?.node === 'string' && typeof signature.key === 'string' ? signature : undefined;
-    } catch {
-      return undefined;
+    const signature = decodeMeta(node, String(text), this.#signingKey);
+    if (!('problem' in signature)) return signature;
+    if (!this.#warnedMeta.has(node)) {
+      this.#warnedMeta.add(node);
+      this.#warn(
+        `memoflow: the node signature \`${this.#metaKey(node)}\` in Redis at ${this.location} is ignored: ` +
+          `${signature.problem}. Node \`${node}\`'s next miss is explained as new, and its next store replaces it.`,
+        'MEMOFLOW_REDIS_REJECTED',
+      );
     }
+    return undefined;
   }
 
   async setMeta(signature: NodeSignature): Promise<void> {
     assertNode(signature?.node);
     if (this.#readOnly) return;
-    await this.#guarded(
-      () => this.#client.set(this.#metaKey(signature.node), JSON.stringify(signature)),
-      undefined,
-    );
+    const text = encodeMeta(signature, this.#signingKey);
+    await this.#guarded(() => this.#client.set(this.#metaKey(signature.node), text), undefined);
+    this.#warnedMeta.delete(signature.node);
   }
 
-  async *entries(options: { node?: string } = {}): AsyncIterable<EntryRecord> {
-    const client = await this.#managed('entries()', false);
-    await this.#accesses.flush();
-    for await (const batch of listEntries(client, this.#prefix, this.#readOnly)) {
-      for (const record of batch)
-        if (options.node === undefined || record.node === options.node) yield record;
-    }
+  entries(options: { node?: string } = {}): AsyncIterable<EntryRecord> {
+    return this.#listed('entries()', options.node);
   }
 
   /** What the cache holds: a scan of its keys (≈1 s per 100,000 entries), and this instance's hit and miss counts. */
   async info(): Promise<RedisCacheInfo> {
     const records: EntryRecord[] = [];
-    for await (const record of this.entries()) records.push(record);
+    for await (const record of this.#listed('info()')) records.push(record);
     return {
       ...summarize(this.name, this.location, records, this.#usage),
       location: this.location,
@@ -229,42 +252,37 @@ export class RedisCache implements CacheBackend {
   /**
    * Removes expired entries, entries unused for `maxAge`, then the least recently used until the
    * limits hold. Hits count once their times are written: every second, and before any listing,
-   * by each process.
+   * by each process. Access times of entries that are gone are removed too.
    */
   async prune(options: PruneOptions): Promise<PruneResult> {
     const records: EntryRecord[] = [];
-    for await (const record of this.entries()) records.push(record);
+    for await (const record of this.#listed('prune()')) records.push(record);
     const result = emptyPruneResult(options);
     const removed = planPrune(records, options, Date.now());
     for (const record of removed) countPruned(result, record.node, record.bytes, () => record);
-    if (!options.dryRun && removed.length > 0) {
-      const client = await this.#managed('prune()', true);
-      await this.#unlink(
-        client,
-        removed.flatMap((record) => [this.#valueKey(record.key), this.#infoKey(record.key)]),
-      );
-    }
+    if (options.dryRun) return result;
+    const client = await this.#managed('prune()', true);
+    await this.#remove(
+      client,
+      removed.map((record) => record.key),
+    );
+    await sweepAccesses(client, this.#prefix);
     return result;
   }
 
-  /** Removes every key under the prefix (entries and node signatures), or one node's entries and signature; nothing else on the server. */
+  /** Removes every key under the prefix (entries, node signatures, access times), or one node's entries and signature; nothing else on the server. */
   async clear(options: { node?: string } = {}): Promise<void> {
     const client = await this.#managed('clear()', true);
     if (options.node === undefined) {
-      for await (const keys of client.scanIterator({
-        MATCH: matchOf(this.#prefix, '*'),
-        COUNT: UNLINK_BATCH,
-      })) {
-        if (keys.length > 0) await client.unlink(keys);
-      }
+      for await (const keys of scanKeys(client, matchOf(this.#prefix, '*'), UNLINK_BATCH))
+        await client.unlink(keys);
       this.#usage.forgetMisses();
       this.#accesses.forget(undefined);
       return;
     }
-    const keys = [this.#metaKey(options.node)];
-    for await (const record of this.entries({ node: options.node }))
-      keys.push(this.#valueKey(record.key), this.#infoKey(record.key));
-    await this.#unlink(client, keys);
+    const keys: string[] = [];
+    for await (const record of this.#listed('clear()', options.node)) keys.push(record.key);
+    await Promise.all([client.unlink(this.#metaKey(options.node)), this.#remove(client, keys)]);
   }
 
   /**
@@ -275,7 +293,6 @@ export class RedisCache implements CacheBackend {
     const client = await this.#managed('verify()', false);
     return verifyEntries({
       client,
-      binary: this.#binary,
       prefix: this.#prefix,
       signingKey: this.#signingKey,
       readOnly: this.#readOnly,
@@ -286,8 +303,16 @@ export class RedisCache implements CacheBackend {
 
   async close(): Promise<void> {
     if (this.#client.isReady) await this.#accesses.flush();
-    if (!this.#ownsClient || !this.#client.isOpen) return;
-    this.#client.destroy();
+    this.#connections.close();
+  }
+
+  /** The entries (of `node`), for the management call `what`: access times are written first. */
+  async *#listed(what: string, node?: string): AsyncGenerator<EntryRecord> {
+    const client = await this.#managed(what, false);
+    await this.#accesses.flush();
+    for await (const batch of listEntries(client, this.#prefix, this.#readOnly)) {
+      for (const record of batch) if (node === undefined || record.node === node) yield record;
+    }
   }
 
   get #accessKey(): string {
@@ -317,10 +342,14 @@ export class RedisCache implements CacheBackend {
       if (payload === CORRUPT) this.#corrupt++;
       else this.#rejected++;
       this.#usage.miss(key);
-      if (!this.#readOnly)
-        this.#guarded(() => this.#client.unlink([this.#valueKey(key), this.#infoKey(key)]), 0).catch(
-          () => {},
-        );
+      if (!this.#readOnly) {
+        const removed = () =>
+          Promise.all([
+            this.#client.unlink([this.#valueKey(key), this.#infoKey(key)]),
+            this.#client.zRem(this.#accessKey, key),
+          ]);
+        this.#guarded(removed, undefined).catch(() => {});
+      }
       return undefined;
     }
     this.#usage.hit(this.#usage.of(this.#nodeNames.of(stored)));
@@ -331,80 +360,42 @@ export class RedisCache implements CacheBackend {
   /**
    * Runs a command of the hit path through the circuit breaker: while the server is unreachable
    * the answer is `fallback` (a miss, or a write not made), at once. An answer refusing the
-   * command (a wrong password, a read-only replica, out of memory) is a BackendError.
+   * command (a wrong password, a read-only replica, out of memory) is a BackendError. `keys`
+   * (read) and `bytes` (written) size the command's deadline when it is late (_deadline.ts).
    */
-  #guarded<T>(command: () => Promise<T>, fallback: T): Promise<T> {
+  #guarded<T>(command: () => Promise<T>, fallback: T, keys: readonly string[] = [], bytes = 0): Promise<T> {
+    const inTime = () => answerInTime(command(), this.#timeoutMs, this.#connections.probe(keys, bytes));
     // Connected (the usual case): the command at once, no other await.
-    const attempt = () =>
-      this.#client.isReady ? this.#inTime(command()) : this.#ready().then(() => this.#inTime(command()));
+    const attempt = () => (this.#client.isReady ? inTime() : this.#connections.ready().then(inTime));
     return this.#breaker.run(attempt, fallback, (error) =>
       isOutage(error) ? undefined : this.#failure('failed', error),
     );
   }
 
   /**
-   * A command's answer, or a rejection once the timeout passes without one (a server that hangs).
-   * Only time this process could listen counts: when its event loop was busy for most of the
-   * wait (a node computing synchronously), the command may not even have been sent, and a reply
-   * that came could not be read, so the server gets a full timeout again.
+   * The client for a management command, which fails (rather than answering nothing) when the
+   * server is unreachable, and whose every command has a deadline.
    */
-  #inTime<T>(answer: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout;
-      const arm = () => {
-        const since = performance.eventLoopUtilization();
-        timer = setTimeout(() => {
-          if (performance.eventLoopUtilization(since).utilization > 0.5) arm();
-          else reject(new Error(`no answer within ${this.#timeoutMs} ms`));
-        }, this.#timeoutMs);
-      };
-      arm();
-      answer.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
-  }
-
-  /** The client for a management command, which fails (rather than answering nothing) when the server is unreachable. */
-  async #managed(what: string, writes: boolean): Promise<Client> {
+  async #managed(what: string, writes: boolean): Promise<ManagementClient> {
     if (writes && this.#readOnly) {
       throw new ConfigError(
         `${what} on a read-only RedisCache (${this.location}): open it without \`readOnly\` to change it.`,
       );
     }
     try {
-      await this.#ready();
+      await this.#connections.ready();
     } catch (error) {
       throw this.#failure(`is unreachable for ${what}`, error);
     }
-    return this.#client;
-  }
-
-  /** Connects, if need be, waiting at most the command timeout. */
-  async #ready(): Promise<void> {
-    const client = this.#client;
-    if (client.isReady) return;
-    if (!client.isOpen) this.#connecting = client.connect().catch(() => {});
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.#connecting,
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, this.#timeoutMs);
+    return managementClient(this.#client, this.#binary, (command, answer, bytes = 0) =>
+      answerInTime(answer, this.#timeoutMs, this.#connections.probe([], bytes)).catch((error: unknown) => {
+        throw this.#failure(`failed on ${command} for ${what}`, error);
       }),
-    ]);
-    clearTimeout(timer);
-    if (!client.isReady) throw new Error(`no connection within ${this.#timeoutMs} ms`);
+    );
   }
 
   /** Removes entries: their values, records and access times. */
-  async #remove(client: Client, keys: readonly string[]): Promise<void> {
+  async #remove(client: ManagementClient, keys: readonly string[]): Promise<void> {
     this.#accesses.forget(keys);
     for (let i = 0; i < keys.length; i += UNLINK_BATCH) {
       const batch = keys.slice(i, i + UNLINK_BATCH);
@@ -415,7 +406,7 @@ export class RedisCache implements CacheBackend {
     }
   }
 
-  async #unlink(client: Client, keys: readonly string[]): Promise<void> {
+  async #unlink(client: ManagementClient, keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += UNLINK_BATCH) await client.unlink(keys.slice(i, i + UNLINK_BATCH));
   }
 
@@ -423,13 +414,4 @@ export class RedisCache implements CacheBackend {
     const reason = cause instanceof Error ? cause.message : String(cause);
     return new BackendError('redis', `Redis at ${this.location} ${what}: ${reason}`, { cause });
   }
-}
-
-/** The server, for messages and `info()`: its URL without credentials. */
-function locationOf(url: string | undefined, client: Client): string {
-  if (url === undefined && client.options?.url === undefined) return DEFAULT_URL;
-  const parsed = new URL(url ?? client.options!.url!);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.toString().replace(/\/$/, '');
 }
