@@ -38,9 +38,10 @@ export function packArrays(root: unknown): unknown {
   const packed = (array: unknown[]): unknown[] => {
     for (let i = 0; i < array.length; i++) {
       if (!(i in array)) {
-        // Real holes: the sparse form is the truth. Its items are still packed.
+        // Real holes: the sparse form is the truth. Its items are still packed, found through its
+        // keys: a stored `[1, , 3]` of length 10⁹ is a few bytes and must not cost 10⁹ steps.
         done.set(array, array);
-        for (let j = 0; j < array.length; j++) if (j in array) array[j] = visit(array[j]);
+        for (const index of indicesFrom(array, 0)) array[index] = visit(array[index]);
         return array;
       }
     }
@@ -62,7 +63,25 @@ export function packArrays(root: unknown): unknown {
 
 const same = (item: unknown) => item;
 
+/** The largest array index: `length` is at most 2³² − 1, so `array['4294967295']` is a named property. */
+const MAX_INDEX = 2 ** 32 - 2;
+
 function isIndex(key: string): boolean {
   const n = Number(key);
-  return Number.isInteger(n) && n >= 0 && String(n) === key;
+  return Number.isInteger(n) && n >= 0 && n <= MAX_INDEX && String(n) === key;
+}
+
+/**
+ * The indices of the elements `array` holds from `from` on, ascending (own keys list indices
+ * first, in order). Built from its keys, so the work follows how many elements it holds, never its
+ * length: walking `0 … length` of a sparse array of length 10⁹ took half a minute.
+ */
+export function indicesFrom(array: readonly unknown[], from: number): number[] {
+  const indices: number[] = [];
+  for (const key of Object.keys(array)) {
+    if (!isIndex(key)) break;
+    const index = Number(key);
+    if (index >= from) indices.push(index);
+  }
+  return indices;
 }

@@ -3,6 +3,7 @@
  * `assertRoundTrips`. What v8 keeps and drops was measured on Node 20; see serializer.test.ts.
  */
 import { types } from 'node:util';
+import { indicesFrom } from './_serializer-pack.ts';
 import { quote } from './errors.ts';
 
 /** Where a value would not round-trip, and why. */
@@ -136,10 +137,26 @@ function visitArray(value: unknown[], proto: object | null, depth: number, walk:
   if (symbols.length > 0) {
     return fail(`has a symbol-keyed property (${symbols[0]!.toString()}), which would be dropped`);
   }
-  // Holes read as undefined here and survive as holes; named properties on arrays survive too, unchecked.
+  // Holes survive as holes; named properties on arrays survive too, unchecked.
   for (let i = 0; i < value.length; i++) {
-    const failure = visitChild(value[i], depth, walk);
+    const item = value[i];
+    // At the first hole, only the elements present: a sparse array's length may be 10⁹.
+    if (item === undefined && !(i in value)) return visitElements(value, indicesFrom(value, i), depth, walk);
+    const failure = visitChild(item, depth, walk);
     if (failure !== undefined) return within(failure, `[${i}]`);
+  }
+  return undefined;
+}
+
+function visitElements(
+  value: readonly unknown[],
+  indices: readonly number[],
+  depth: number,
+  walk: Walk,
+): Failure | undefined {
+  for (const index of indices) {
+    const failure = visitChild(value[index], depth, walk);
+    if (failure !== undefined) return within(failure, `[${index}]`);
   }
   return undefined;
 }
