@@ -15,7 +15,8 @@ export async function loadPipeline(module: string, exportName?: string): Promise
   try {
     exports = await importModule(path);
   } catch (error) {
-    throw new UsageError(`cannot load ${module}: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`cannot load ${module}: ${message}`, { cause: error });
   }
   if (exportName !== undefined) {
     const named = exports[exportName];
