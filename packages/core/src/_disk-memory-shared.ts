@@ -25,6 +25,14 @@ export function assertNode(node: unknown): asserts node is string {
   if (typeof node !== 'string') throw new ConfigError(`Invalid node name ${quote(node)}: expected a string.`);
 }
 
+/**
+ * An empty table keyed by node names. It has no prototype, so a node named `__proto__`,
+ * `constructor` or `toString` is a key like any other: it neither sets nor reads Object.prototype.
+ */
+export function byNode<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** Undefined or Infinity: never expires. */
 export function assertTtl(ttl: unknown, where: string): asserts ttl is number | undefined {
   if (ttl === undefined || (typeof ttl === 'number' && ttl > 0)) return;
@@ -98,7 +106,7 @@ export function summarize(
   records: readonly EntryRecord[],
   usage: UsageCounters,
 ): CacheInfo {
-  const nodes: Record<string, NodeUsage> = {};
+  const nodes = byNode<NodeUsage>();
   const nodeOf = (node: string): NodeUsage => {
     let totals = nodes[node];
     if (totals === undefined) {
@@ -171,7 +179,7 @@ export function planPrune(
 
 /** An empty `prune()` result, with a list when `options.list` asks for one. */
 export function emptyPruneResult(options: PruneOptions): PruneResult {
-  return { entries: 0, bytes: 0, nodes: {}, ...(options.list ? { removed: [] } : {}) };
+  return { entries: 0, bytes: 0, nodes: byNode(), ...(options.list ? { removed: [] } : {}) };
 }
 
 /** Counts one removed entry into a `prune()` result; `record` makes its record, if the result lists them. */

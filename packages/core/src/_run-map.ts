@@ -2,8 +2,10 @@ import { explainMiss } from './_explain.ts';
 import { hash, hashParts } from './_hash.ts';
 import type { MapItem, NodeRun } from './_run-node.ts';
 import { computeItemsRemotely, runsRemotely } from './_run-remote.ts';
+import { shareComputation } from './_run-shared.ts';
 import { warnOnce } from './_store.ts';
 import { quote } from './errors.ts';
+import type { MissReason } from './report.ts';
 import { decodeEntry, encodeEntry, MISS } from './serializer.ts';
 import { composeKey } from './signature/key.ts';
 
@@ -57,32 +59,34 @@ export async function runPerItem(run: NodeRun): Promise<void> {
           keys.map((k) => k.inputs.digest()),
         )
       : undefined;
+  let explained: { reason: MissReason; changed: string[] } | undefined;
   if (nodeParts) {
     const previous = await backend.getMeta(run.name).catch(() => undefined);
-    const explained = run.reads
-      ? explainMiss(previous, nodeParts)
-      : { reason: 'recompute' as const, changed: [] };
-    run.report.reason = explained.reason;
-    if (explained.changed.length > 0) run.report.changed = explained.changed;
+    explained = run.reads ? explainMiss(previous, nodeParts) : { reason: 'recompute', changed: [] };
   }
   const started = performance.now();
+  let joined = { count: 0, savedMs: 0 };
   if (missing.length > 0 && runsRemotely(run)) {
     const computed = await computeItemsRemotely(run, missing, items, keys);
     missing.forEach((i, j) => {
       values[i] = computed.values[j];
       hashes[i] = computed.hashes[j]!;
     });
-  } else await computeItemsHere(run, missing, items, keys, values, hashes);
+  } else joined = await computeItemsHere(run, missing, items, keys, values, hashes);
+  // Items another run computed meanwhile count as hits here.
+  const misses = missing.length - joined.count;
   const outputHash = hashParts(['memoflow/map', ...hashes]);
   run.setOutput(values, outputHash);
   Object.assign(run.report, {
-    status: missing.length > 0 ? 'miss' : 'hit',
+    status: misses > 0 ? 'miss' : 'hit',
     key: nodeParts?.key,
-    items: { total: items.length, hits: items.length - missing.length, misses: missing.length },
+    items: { total: items.length, hits: items.length - misses, misses },
     bytesRead,
-    savedMs,
+    savedMs: savedMs + joined.savedMs,
   });
-  if (nodeParts) {
+  if (nodeParts && explained && misses > 0) {
+    run.report.reason = explained.reason;
+    if (explained.changed.length > 0) run.report.changed = explained.changed;
     run.report.computeMs = performance.now() - started;
     if (run.writes) {
       const meta = {
@@ -135,28 +139,45 @@ export async function lookupItems(run: NodeRun, keys: readonly string[]) {
   return { values, hashes, missing, savedMs, bytesRead };
 }
 
-/** Computes the missing items in this process, storing each as it completes. */
-function computeItemsHere(
+/**
+ * Computes the missing items in this process, storing each as it completes. An item another run
+ * is computing under the same key in the same cache is waited for instead (when the node reads
+ * the cache); returns how many were, and the compute time they saved.
+ */
+async function computeItemsHere(
   run: NodeRun,
   missing: readonly number[],
   items: readonly unknown[],
   keys: readonly { key: string }[],
   values: unknown[],
   hashes: string[],
-): Promise<unknown> {
+): Promise<{ count: number; savedMs: number }> {
   const name = run.node.map!;
-  return Promise.all(
-    missing.map((i) =>
-      run.context.limit(async () => {
-        const itemStarted = performance.now();
-        const value = await invokeItem(run, name, items[i], i);
-        values[i] = value;
-        hashes[i] = run.writes
-          ? await storeItem(run, keys[i]!.key, value, performance.now() - itemStarted)
-          : hash(encodeEntry(value, run.memo.serializer, run.name));
-      }),
-    ),
+  const joined = { count: 0, savedMs: 0 };
+  const computeItem = (i: number) =>
+    run.context.limit(async () => {
+      const itemStarted = performance.now();
+      const value = await invokeItem(run, name, items[i], i);
+      const computeMs = performance.now() - itemStarted;
+      const outputHash = run.writes
+        ? await storeItem(run, keys[i]!.key, value, computeMs)
+        : hash(encodeEntry(value, run.memo.serializer, run.name));
+      return { value, outputHash, computeMs };
+    });
+  await Promise.all(
+    missing.map(async (i) => {
+      // Outside the limit: waiting for another run's item takes no slot.
+      const { result, joined: wasJoined } = run.reads
+        ? await shareComputation(run.backend!, keys[i]!.key, () => computeItem(i))
+        : { result: await computeItem(i), joined: false };
+      values[i] = result.value;
+      hashes[i] = result.outputHash!;
+      if (!wasJoined) return;
+      joined.count++;
+      joined.savedMs += result.computeMs ?? 0;
+    }),
   );
+  return joined;
 }
 
 /** Stores one item's result under its own key; the node's meta is written once, for the whole node. */

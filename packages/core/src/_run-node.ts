@@ -102,14 +102,12 @@ export class NodeRun {
   /** The arguments to call the node's function with, from upstream values and external inputs. */
   args(overrides?: Record<string, unknown>): unknown[] {
     const inputValue = (name: string) => {
-      if (overrides && name in overrides) return overrides[name];
+      if (overrides && Object.hasOwn(overrides, name)) return overrides[name];
       const producer = this.producerOf(name);
       return producer ? producer.outputValue() : this.context.inputs[name];
     };
     if (this.node.style === 'object') {
-      const object: Record<string, unknown> = {};
-      for (const name of this.node.inputs) object[name] = inputValue(name);
-      return [object];
+      return [Object.fromEntries(this.node.inputs.map((name) => [name, inputValue(name)]))];
     }
     return this.node.inputs.map(inputValue);
   }
@@ -121,17 +119,14 @@ export class NodeRun {
    */
   signature(item?: MapItem): NodeSignatureParts {
     const { values, labels, encoding } = this.inputsOf(item);
-    const inputParts: Record<string, string> = {};
-    labels.forEach((label, i) => {
-      inputParts[label] = hashValue(values[i], this.name, label);
-    });
+    // fromEntries defines own properties: an input or upstream node named `__proto__` is a part like any other.
+    const inputParts = Object.fromEntries(
+      labels.map((label, i) => [label, hashValue(values[i], this.name, label)]),
+    );
     const { envHash, envParts } = this.environment();
     const { codeHash, codeParts } = this.prepared.analysis;
-    const depsParts: Record<string, string> = {};
     const hashes = this.depsHashes();
-    this.depsNames().forEach((name, i) => {
-      depsParts[name] = hashes[i]!;
-    });
+    const depsParts = Object.fromEntries(this.depsNames().map((name, i) => [name, hashes[i]!]));
     const inputsHash = encoding.digest();
     const depsHash = this.depsHash();
     const key = composeKey(codeHash, envHash, inputsHash, depsHash);
@@ -368,6 +363,11 @@ export class NodeRun {
   setOutput(value: unknown, outputHash: string | undefined): void {
     this.value = value;
     this.outputHash = outputHash;
+  }
+
+  /** The content hash of the output if it is known already (stored or read), without hashing it. */
+  knownOutputHash(): string | undefined {
+    return this.outputHash;
   }
 
   /** Records an output a worker stored and nothing here needs: its value stays in the cache. */

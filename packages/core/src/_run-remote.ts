@@ -115,21 +115,22 @@ async function taskBase(
   perItem: boolean,
 ): Promise<Omit<NodeTask, 'key'>> {
   const { context, node } = run;
-  const external: Record<string, unknown> = {};
-  const upstream: Record<string, UpstreamRef> = {};
+  // Entries, then fromEntries: own properties, so an input named `__proto__` travels like any other.
+  const external: [string, unknown][] = [];
+  const upstream: [string, UpstreamRef][] = [];
   for (const input of node.inputs) {
     if (perItem && input === node.map) continue;
     const producer = run.producerOf(input);
-    if (producer) upstream[input] = await refOf(producer);
-    else external[input] = context.inputs[input];
+    if (producer) upstream.push([input, await refOf(producer)]);
+    else external.push([input, context.inputs[input]]);
   }
   return {
     v: 1,
     node: run.name,
     codeHash: signature.codeHash,
     envHash: signature.envHash,
-    ...(await inputsOf(run, external)),
-    upstream,
+    ...(await inputsOf(run, Object.fromEntries(external))),
+    upstream: Object.fromEntries(upstream),
     settings: {
       env: [...context.env],
       ...(context.envHash === undefined ? {} : { envHash: context.envHash }),

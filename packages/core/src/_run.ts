@@ -2,6 +2,7 @@ import { createProgress, type Progress } from './_progress.ts';
 import { computeItems, itemsOf, runPerItem } from './_run-map.ts';
 import { NodeRun, type RunContext } from './_run-node.ts';
 import { computeRemotely, runsRemotely } from './_run-remote.ts';
+import { shareComputation } from './_run-shared.ts';
 import { wiringOf } from './_run-wiring.ts';
 import { ConfigError, MissingInputError, NodeFailedError } from './errors.ts';
 import type { Pipeline, PipelineNode } from './pipeline.ts';
@@ -122,7 +123,22 @@ export class Run {
 
   private async runAsync(run: NodeRun): Promise<void> {
     if (run.perItem) return runPerItem(run);
-    if (run.backend && (await run.lookup(run.key()))) return;
+    if (!run.backend || !run.reads || runsRemotely(run)) return this.lookupOrCompute(run);
+    // Concurrent runs of one node under one key in one cache compute it once. (An executor
+    // collapses identical remote misses itself; a node that may not read wants its own result.)
+    const key = run.key();
+    const { result, joined } = await shareComputation(run.backend, key, async () => {
+      await this.lookupOrCompute(run, key);
+      const { computeMs, savedMs } = run.report;
+      return { value: run.outputValue(), outputHash: run.knownOutputHash(), computeMs: computeMs ?? savedMs };
+    });
+    if (!joined) return;
+    run.setOutput(result.value, result.outputHash);
+    Object.assign(run.report, { status: 'hit', key, savedMs: result.computeMs });
+  }
+
+  private async lookupOrCompute(run: NodeRun, key?: string): Promise<void> {
+    if (run.backend && (await run.lookup(key ?? run.key()))) return;
     const signature = run.backend ? run.signature() : undefined;
     if (signature && runsRemotely(run)) return computeRemotely(run, signature);
     if (run.node.map === undefined) return run.compute(signature);
@@ -172,9 +188,10 @@ export class Run {
 
   private outputs(): Record<string, unknown> {
     const wanted = new Set(this.settings.outputs ?? this.pipeline.finalOutputs);
-    const outputs: Record<string, unknown> = {};
-    for (const run of this.runs) if (wanted.has(run.name)) outputs[run.name] = run.outputValue();
-    return outputs;
+    // Own properties, so an output named `__proto__` is returned like any other.
+    return Object.fromEntries(
+      this.runs.filter((run) => wanted.has(run.name)).map((run) => [run.name, run.outputValue()]),
+    );
   }
 
   private report(): RunReport {

@@ -1,5 +1,5 @@
 /** The combined view of a TieredCache's tiers: each key once, its totals, and its records merged for prune(). */
-import type { UsageCounters } from './_disk-memory-shared.ts';
+import { byNode, type UsageCounters } from './_disk-memory-shared.ts';
 import { tierFailure } from './_tiered-failures.ts';
 import { PROMOTED_NODE } from './_tiered-promotion.ts';
 import type { TierSlot } from './_tiered-tiers.ts';
@@ -77,7 +77,7 @@ export async function combinedTotals(
   tierInfos: readonly CacheInfo[],
   usage: UsageCounters,
 ): Promise<CacheInfo> {
-  const nodes: Record<string, NodeUsage> = {};
+  const nodes = byNode<NodeUsage>();
   const nodeOf = (node: string): NodeUsage => {
     nodes[node] ??= { entries: 0, bytes: 0, hits: 0, misses: usage.nodes.get(node)?.misses ?? 0 };
     return nodes[node];

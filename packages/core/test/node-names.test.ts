@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import type { CacheBackend } from '../src/backend.ts';
+import { func } from '../src/func.ts';
+import { MemoryCache } from '../src/memory-cache.ts';
+import { Pipeline } from '../src/pipeline.ts';
+import { Runner } from '../src/runner.ts';
+import { TieredCache } from '../src/tiered-cache.ts';
+
+/** Names that are also properties of every plain object. */
+const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+/** What a per-node table would write through to Object.prototype if a name reached it. */
+const TOTALS = ['entries', 'bytes', 'hits', 'misses'];
+
+const key = (n: number) => n.toString(16).padStart(64, '0');
+
+afterEach(() => {
+  // A failure must not leak into the next test.
+  for (const name of TOTALS) delete (Object.prototype as Record<string, unknown>)[name];
+});
+
+function expectPrototypeUntouched(): void {
+  const plain: Record<string, unknown> = {};
+  for (const name of TOTALS) expect(plain[name]).toBeUndefined();
+  expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+}
+
+/** Node `NAMES[i]` gets i + 1 entries of 10 bytes, and a hit on its first one; `plain` gets one entry. */
+async function fill(cache: CacheBackend): Promise<void> {
+  let n = 0;
+  for (const [i, node] of [...NAMES, 'plain'].entries()) {
+    const count = node === 'plain' ? 1 : i + 1;
+    for (let j = 0; j < count; j++) await cache.setBlob(key(++n), new Uint8Array(10), { node });
+  }
+  n = 0;
+  for (const [i] of NAMES.entries()) {
+    await cache.getBlob(key(n + 1));
+    n += i + 1;
+  }
+}
+
+function expectCounts(nodes: Record<string, { entries: number; bytes: number }>): void {
+  expect(Object.keys(nodes).sort()).toEqual([...NAMES, 'plain'].sort());
+  for (const [i, node] of NAMES.entries()) {
+    expect(Object.hasOwn(nodes, node)).toBe(true);
+    expect(nodes[node]).toMatchObject({ entries: i + 1, bytes: 10 * (i + 1) });
+  }
+  expect(nodes.plain).toMatchObject({ entries: 1, bytes: 10 });
+}
+
+const backends: [string, () => CacheBackend][] = [
+  ['MemoryCache', () => new MemoryCache()],
+  ['TieredCache', () => new TieredCache([new MemoryCache(), new MemoryCache()])],
+];
+
+describe.each(backends)('node names that are Object.prototype properties, in %s', (_, create) => {
+  test('info() counts each such node, and Object.prototype stays untouched', async () => {
+    const cache = create();
+    await fill(cache);
+    const info = await cache.info();
+    expectCounts(info.nodes);
+    for (const node of NAMES) expect(info.nodes[node]!.hits).toBe(1);
+    expect(info.entries).toBe(1 + 2 + 3 + 4 + 1);
+    expectPrototypeUntouched();
+  });
+
+  test('prune() counts what it removes per such node, and Object.prototype stays untouched', async () => {
+    const cache = create();
+    await fill(cache);
+    const dry = await cache.prune({ maxEntries: 0, dryRun: true });
+    expectCounts(dry.nodes);
+    const pruned = await cache.prune({ maxEntries: 0 });
+    expectCounts(pruned.nodes);
+    expect(pruned.entries).toBe(11);
+    expect((await cache.info()).entries).toBe(0);
+    expectPrototypeUntouched();
+  });
+});
+
+describe('a pipeline whose nodes are named like Object.prototype properties', () => {
+  const bodies = () => {
+    const proto = func({ output: '__proto__', inputs: ['x'] }, (x: number) => x + 1);
+    const named = func({ output: 'toString', inputs: ['__proto__'] }, (p: number) => p * 2);
+    const built = func(
+      { output: 'constructor', inputs: ['toString', '__proto__'] },
+      (t: number, p: number) => t + p,
+    );
+    const own = func(
+      { output: 'hasOwnProperty' },
+      ({ constructor: value }: { constructor: number }) => value * 10,
+    );
+    return new Pipeline([proto, named, built, own]);
+  };
+
+  test('runs return every such output and explain a changed upstream by its name', async () => {
+    const pipeline = bodies();
+    const runner = new Runner({ cache: { backend: new MemoryCache() } });
+    const outputs = ['__proto__', 'toString', 'constructor', 'hasOwnProperty'];
+    const first = await runner.run(pipeline, { x: 1 }, { outputs });
+    expect(Object.keys(first.outputs).sort()).toEqual([...outputs].sort());
+    expect(Object.getOwnPropertyDescriptor(first.outputs, '__proto__')?.value).toBe(2);
+    expect(first.outputs).toMatchObject({ toString: 4, constructor: 6, hasOwnProperty: 60 });
+
+    const second = await runner.run(pipeline, { x: 2 }, { outputs });
+    const byNode = new Map(second.report.nodes.map((node) => [node.node, node]));
+    expect(byNode.get('toString')).toMatchObject({ reason: 'deps', changed: ['upstream `__proto__`'] });
+    expect(byNode.get('constructor')?.changed).toEqual(
+      expect.arrayContaining(['upstream `__proto__`', 'upstream `toString`']),
+    );
+    expect(second.outputs).toMatchObject({ toString: 6, constructor: 9, hasOwnProperty: 90 });
+    expectPrototypeUntouched();
+  });
+});
