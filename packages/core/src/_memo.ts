@@ -369,10 +369,10 @@ export class Memo {
     computeMs: number,
   ): NodeSignature {
     const { signature, values, labels } = this.signatureOf(prepared, self, args);
-    const inputParts: Record<string, string> = {};
-    labels.forEach((label, i) => {
-      inputParts[label] = hashValue(values[i], prepared.node, label);
-    });
+    // From entries: a parameter named `__proto__` is an own key like any other.
+    const inputParts: Record<string, string> = Object.fromEntries(
+      labels.map((label, i) => [label, hashValue(values[i], prepared.node, label)]),
+    );
     return { ...signature, outputHash: hash(bytes), timestamp: Date.now(), computeMs, inputParts };
   }
 }

@@ -110,3 +110,15 @@ describe('a pipeline whose nodes are named like Object.prototype properties', ()
     expectPrototypeUntouched();
   });
 });
+
+test("func() keeps an input labelled like Object.prototype's properties in its stored signature", async () => {
+  const cache = new MemoryCache();
+  const twice = func(
+    { cache, output: 'twice', inputs: ['__proto__', 'toString'] },
+    (a: number, b: number) => a + b,
+  );
+  expect(await twice(1, 2)).toBe(3);
+  const stored = await cache.getMeta('twice');
+  expect(Object.keys(stored?.inputParts ?? {}).sort()).toEqual(['__proto__', 'toString']);
+  expectPrototypeUntouched();
+});
