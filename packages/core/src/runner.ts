@@ -38,8 +38,6 @@ export interface RunnerCacheOptions {
 }
 
 export interface RunnerOptions {
-  /** Where nodes run. @default 'local' */
-  mode?: 'local';
   /**
    * Computes misses elsewhere, e.g. `new BullMQExecutor({ connection, queue })` from
    * `@memoflow/bullmq`: the Runner still schedules, looks every node up and does the fan-in, and
@@ -76,9 +74,7 @@ export class Runner {
     Pick<RunnerCacheOptions, 'envHash' | 'backend' | 'dependencyDepth'>;
 
   constructor(private readonly options: RunnerOptions = {}) {
-    const { mode = 'local', concurrency = availableParallelism(), cache = {} } = options;
-    if (mode !== 'local')
-      throw new ConfigError(`Runner mode ${quote(mode)} is not known: use 'local', or give an executor.`);
+    const { concurrency = availableParallelism(), cache = {} } = options;
     if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
       throw new ConfigError(
         `Runner option \`concurrency\` is ${quote(concurrency)}: give a whole number ≥ 1.`,
