@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import zlib from 'node:zlib';
-import { isAbsent, readAll, tempPathIn, withDirectory, writeNewFile } from './_disk-fs.ts';
+import { openRegular, readAll, removeAny, tempPathIn, withDirectory, writeNewFile } from './_disk-fs.ts';
 
 export const BLOB_HEADER_BYTES = 56;
 const MAGIC = 0x3242_464d; // 'MFB2', little-endian
@@ -69,27 +69,26 @@ const READ_CHUNK_BYTES = 4 << 20;
  * thread-pool round trips. A large blob (8 MiB and more) comes back as a promise: its chunks are
  * read by the thread pool while the main thread computes the CRC32 of the chunk before, so
  * checking costs little more than reading (a 64 MiB CRC32 alone is 10–28 ms on this machine).
+ * Anything at the blob's path that is not a regular file (a directory, a FIFO, a link) fails
+ * the checks: it is damage, never followed, never waited on.
  */
 export function readBlob(blobs: string, hash: string): BlobRead | Promise<BlobRead> {
-  let fd: number;
+  return readBlobFile(blobPath(blobs, hash), hash);
+}
+
+/** `readBlob` of the file at `path`, which should hold blob `hash`. */
+export function readBlobFile(path: string, hash: string): BlobRead | Promise<BlobRead> {
+  const opened = openRegular(path);
+  if (opened === 'absent') return undefined;
+  if (opened === 'not a file') return { corrupt: true };
+  const { fd, size } = opened;
+  if (size >= OVERLAPPED_READ_BYTES) return readOverlapped(fd, size, hash).finally(() => fs.closeSync(fd));
   try {
-    fd = fs.openSync(blobPath(blobs, hash), 'r');
-  } catch (error) {
-    if (isAbsent(error)) return undefined;
-    throw error;
-  }
-  let size: number;
-  try {
-    size = fs.fstatSync(fd).size;
-    if (size < OVERLAPPED_READ_BYTES) {
-      const payload = checkedPayload(readAll(fd, size), hash);
-      return payload ? { payload } : { corrupt: true };
-    }
-  } catch (error) {
+    const payload = checkedPayload(readAll(fd, size), hash);
+    return payload ? { payload } : { corrupt: true };
+  } finally {
     fs.closeSync(fd);
-    throw error;
   }
-  return readOverlapped(fd, size, hash).finally(() => fs.closeSync(fd));
 }
 
 async function readOverlapped(fd: number, size: number, hash: string): Promise<BlobRead> {
@@ -136,12 +135,48 @@ function checkedPayload(file: Buffer, hash: string, crc?: number): Uint8Array | 
   return (crc ?? zlib.crc32(payload)) === file.readUInt32LE(8) ? payload : undefined;
 }
 
+/** Removes a blob's file, or whatever damage is at its path (a directory, a FIFO, a link: never followed). */
 export function removeBlob(blobs: string, hash: string): void {
   try {
-    fs.unlinkSync(blobPath(blobs, hash));
+    removeAny(blobPath(blobs, hash));
   } catch {
-    // Already gone (another process, or a clear): nothing to remove.
+    // Cannot be removed (a read-only file system): it stays a miss.
   }
+}
+
+/**
+ * The blob a file holds whole, if it is a regular file whose header is a blob's and whose size
+ * is the header's length (its CRC32 is checked when it is read, like any blob's).
+ */
+export function blobIn(path: string): string | undefined {
+  const opened = openRegular(path);
+  if (typeof opened === 'string') return undefined;
+  try {
+    const head = readAll(opened.fd, BLOB_HEADER_BYTES);
+    if (head.length < BLOB_HEADER_BYTES || head.readUInt32LE(0) !== MAGIC) return undefined;
+    if (opened.size !== BLOB_HEADER_BYTES + head.readDoubleLE(16)) return undefined;
+    return head.toString('hex', 24, 56);
+  } finally {
+    fs.closeSync(opened.fd);
+  }
+}
+
+/**
+ * Links a file in `temp` back into its place if it holds a blob some entry still references: a
+ * blob a release parked and did not put back (its process died, or is stalled). Returns whether
+ * it did; the temp file's name can go then.
+ */
+export function putBackParked(blobs: string, file: string, references: (blob: string) => number): boolean {
+  const blob = blobIn(file);
+  if (blob === undefined || references(blob) === 0) return false;
+  const path = blobPath(blobs, blob);
+  try {
+    withDirectory(dirname(path), () => fs.linkSync(file, path));
+  } catch {
+    // There already (put back by its release, or written again), or no hard links here.
+    return fs.existsSync(path);
+  }
+  return true;
 }
 
 /** What releasing needs of the index: to read what other processes appended, and count references. */
@@ -192,7 +227,12 @@ export async function releaseBlobs(
     } else removed++;
     try {
       await (parallel ? fs.promises.unlink(trash) : fs.unlinkSync(trash));
-    } catch {}
+    } catch {
+      // Not a file (a directory where a blob was expected): removed whole, or left to the sweep of stale temp files.
+      try {
+        removeAny(trash);
+      } catch {}
+    }
   });
   return removed;
 }

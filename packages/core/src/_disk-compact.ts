@@ -30,6 +30,7 @@ import {
 } from './_disk-journal.ts';
 import { type JournalFile, journalPath } from './_disk-journal-file.ts';
 import { FORGET_AFTER_MS, type IndexState } from './_disk-state.ts';
+import { owner, ownerGone, ownerTag } from './_disk-temp.ts';
 
 const LOCK_STALE_MS = 10 * 60 * 1000;
 const WRITE_CHUNK_BYTES = 1 << 20;
@@ -44,9 +45,16 @@ export function compact(journal: JournalFile, state: IndexState, from: number, n
   try {
     if (journal.newerExists()) return false;
     const next = journal.generation + 1;
-    const temp = `${journalPath(journal.dir, next)}.tmp-${process.pid}`;
-    writeLive(journal, state, temp, now);
-    fs.renameSync(temp, journalPath(journal.dir, next));
+    // Named after this process: a compactor killed mid-way leaves a file the next open removes (_disk-temp.ts).
+    const temp = `${journalPath(journal.dir, next)}.tmp-${owner()}`;
+    try {
+      writeLive(journal, state, temp, now);
+      fs.renameSync(temp, journalPath(journal.dir, next));
+    } catch (error) {
+      // A full disk: the partial generation would hold the space until someone removed it.
+      fs.rmSync(temp, { force: true });
+      throw error;
+    }
     sealAndCopy(journal, next, from, now, state);
     return true;
   } finally {
@@ -70,7 +78,9 @@ export function finishCompaction(journal: JournalFile, now: number): boolean {
 }
 
 function writeLive(journal: JournalFile, state: IndexState, temp: string, now: number): void {
-  const fd = fs.openSync(temp, 'w');
+  // One left by a dead process of the same pid goes first; 'wx' follows no link planted in its place.
+  fs.rmSync(temp, { force: true });
+  const fd = fs.openSync(temp, 'wx');
   try {
     const out = new Batch(fd);
     const young = (time: number) => now - time < FORGET_AFTER_MS;
@@ -167,18 +177,31 @@ class Batch {
   }
 }
 
-/** `compact.lock`, created exclusively; one left by a dead process (or older than 10 minutes) is taken over. */
+/**
+ * `compact.lock`, created exclusively, holding `<pid> <time> <owner tag>`. One left by a dead
+ * process of this boot and pid namespace, or older than 10 minutes, is taken over (the rule of
+ * `_disk-temp.ts`: a pid from another container says nothing here).
+ */
 function takeLock(dir: string): string | undefined {
   const path = join(dir, 'compact.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number;
     try {
-      const fd = fs.openSync(path, 'wx');
-      fs.writeSync(fd, `${process.pid} ${Date.now()}`);
-      fs.closeSync(fd);
-      return path;
+      fd = fs.openSync(path, 'wx');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !isStale(path)) return undefined;
       fs.rmSync(path, { force: true });
+      continue;
+    }
+    try {
+      fs.writeSync(fd, `${process.pid} ${Date.now()} ${ownerTag()}`);
+      return path;
+    } catch {
+      // A full disk: no lock is better than an empty one that stalls compactions for a while.
+      fs.rmSync(path, { force: true });
+      return undefined;
+    } finally {
+      fs.closeSync(fd);
     }
   }
   return undefined;
@@ -187,19 +210,15 @@ function takeLock(dir: string): string | undefined {
 function isStale(lock: string): boolean {
   let pid: number;
   let time: number;
+  let tag: string | undefined;
   try {
-    [pid, time] = fs.readFileSync(lock, 'utf8').split(' ').map(Number) as [number, number];
+    const [pidText, timeText, tagText] = fs.readFileSync(lock, 'utf8').split(' ');
+    [pid, time, tag] = [Number(pidText), Number(timeText), tagText];
     // Unreadable contents: a lock being written this instant, or debris, stale once 10 s old.
     if (!Number.isInteger(pid) || !Number.isFinite(time))
       return Date.now() - fs.statSync(lock).mtimeMs > 10_000;
   } catch {
     return false;
   }
-  if (Date.now() - time >= LOCK_STALE_MS) return true;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return Date.now() - time >= LOCK_STALE_MS || ownerGone(pid, tag);
 }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { threadId } from 'node:worker_threads';
+import { owner } from './_disk-temp.ts';
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -10,6 +11,51 @@ function errorCode(error: unknown): string | undefined {
 export function isAbsent(error: unknown): boolean {
   const code = errorCode(error);
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** A write refused because the file system is mounted read-only or this process may not write there. */
+export function isReadOnly(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
+}
+
+/** What opening a file that should be a regular one found. */
+export type Opened = { fd: number; size: number } | 'absent' | 'not a file';
+
+/**
+ * Opens a file for reading if it is a regular file. Links are not followed (a link is 'not a
+ * file'), and a FIFO does not block the open: O_NONBLOCK, then fstat says what it is.
+ */
+export function openRegular(path: string): Opened {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, READ_REGULAR);
+  } catch (error) {
+    if (isAbsent(error)) return 'absent';
+    if (errorCode(error) === 'ELOOP') return 'not a file';
+    throw error;
+  }
+  try {
+    const stats = fs.fstatSync(fd);
+    if (stats.isFile()) return { fd, size: stats.size };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+  fs.closeSync(fd);
+  return 'not a file';
+}
+
+const READ_REGULAR = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW;
+
+/** Removes a file, or whatever is there instead (a directory, a FIFO, a link: never followed). */
+export function removeAny(path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch (error) {
+    if (isAbsent(error)) return;
+    fs.rmSync(path, { recursive: true, force: true });
+  }
 }
 
 export function readAll(fd: number, length: number): Buffer {
@@ -23,20 +69,25 @@ export function readAll(fd: number, length: number): Buffer {
   return bytes;
 }
 
-/** A new path in `dir` for a file being written. */
+/** A new path in `dir` for a file being written, named after its writer (see `_disk-temp.ts`). */
 export function tempPathIn(dir: string): string {
-  return `${dir}/${TEMP_PREFIX}${++tempCounter}`;
+  tempPrefix ??= `${owner()}-${threadId}-${randomBytes(4).toString('hex')}-`;
+  return `${dir}/${tempPrefix}${++tempCounter}`;
 }
 
+/** Writes a new file whole; if writing fails (a full disk), what was written is removed. */
 export function writeNewFile(path: string, chunks: readonly Uint8Array[]): void {
   const fd = fs.openSync(path, 'wx');
   try {
     for (const chunk of chunks) {
       for (let offset = 0; offset < chunk.length; ) offset += fs.writeSync(fd, chunk, offset);
     }
-  } finally {
+  } catch (error) {
     fs.closeSync(fd);
+    fs.rmSync(path, { force: true });
+    throw error;
   }
+  fs.closeSync(fd);
 }
 
 /** Runs `operation`; if a directory on its path is missing (never created, or removed by clear() in some process), creates it and retries. */
@@ -68,26 +119,10 @@ export function removeDirectory(dir: string, tempDir: string, trash: string): vo
   try {
     fs.rmSync(trash, { recursive: true, force: true });
   } catch {
-    // A writer that resolved its target just before the rename can add a file meanwhile; removeOlderThan gets it later.
-  }
-}
-
-/** Removes the entries of `dir` last modified before `cutoff` (ms since the epoch). */
-export function removeOlderThan(dir: string, cutoff: number): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const path = `${dir}/${name}`;
-    try {
-      if (fs.lstatSync(path).mtimeMs < cutoff) fs.rmSync(path, { recursive: true, force: true });
-    } catch {}
+    // A writer that resolved its target just before the rename can add a file meanwhile: the sweep of stale temp files gets it later.
   }
 }
 
 /** Unique per process and thread, so that writers never share a temp file ('wx' would refuse it anyway). */
-const TEMP_PREFIX = `${process.pid}-${threadId}-${randomBytes(4).toString('hex')}-`;
+let tempPrefix: string | undefined;
 let tempCounter = 0;

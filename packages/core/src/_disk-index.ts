@@ -79,15 +79,24 @@ function blobValue(bytes: Buffer, body: number, end: number, blob: string): Inli
 }
 
 export class DiskIndex {
+  /**
+   * Writes nothing: records, removals and compactions are skipped (a cache on a read-only file
+   * system, or one opened `readOnly`). Set when a write is refused after opening.
+   */
+  readOnly: boolean;
   readonly #journal: JournalFile;
   readonly #state: IndexState;
   #lru = new LruOrder();
   #lastTime = 0;
   #checkedNewer = 0;
   #damageTaken = 0;
+  /** A compaction failed (a full disk) at this journal size: the next is tried once the journal grew again. */
+  #compactFailedAt = 0;
 
-  constructor(path: string) {
-    this.#journal = new JournalFile(path);
+  /** `readOnly`: opens the journal for reading only; throws ENOENT when there is none. */
+  constructor(path: string, readOnly = false) {
+    this.readOnly = readOnly;
+    this.#journal = new JournalFile(path, readOnly);
     this.#state = this.#stateFor(this.#journal);
     this.sync();
   }
@@ -115,7 +124,7 @@ export class DiskIndex {
         continue;
       }
       const now = Date.now();
-      if (now - this.#checkedNewer < NEWER_CHECK_MS) return;
+      if (this.readOnly || now - this.#checkedNewer < NEWER_CHECK_MS) return;
       this.#checkedNewer = now;
       // A newer generation without a Seal here: its compactor died mid-way, or is about to seal.
       if (!this.#journal.newerExists() || !finishCompaction(this.#journal, this.#time())) return;
@@ -199,12 +208,12 @@ export class DiskIndex {
     return { bytes: this.#state.blobs.totalBytes, entries: this.#state.entries.entries };
   }
 
-  /** Each node's entries and bytes. */
-  nodeTotals(): Record<string, NodeTotals> {
+  /** Each node's entries and bytes (a Map: a node may be named `__proto__`). */
+  nodeTotals(): Map<string, NodeTotals> {
     const { names, entries, bytes } = this.#state.nodes;
-    const nodes: Record<string, NodeTotals> = {};
+    const nodes = new Map<string, NodeTotals>();
     names.forEach((name, id) => {
-      if (entries[id]! > 0) nodes[name] = { entries: entries[id]!, bytes: bytes[id]! };
+      if (entries[id]! > 0) nodes.set(name, { entries: entries[id]!, bytes: bytes[id]! });
     });
     return nodes;
   }
@@ -280,6 +289,7 @@ export class DiskIndex {
     limits: IndexLimits,
     accesses: ReadonlyMap<string, Access>,
   ): string[] {
+    if (this.readOnly) return [];
     this.sync();
     const previous = this.#lookup(entry.key);
     const records = this.#touches(accesses);
@@ -301,9 +311,31 @@ export class DiskIndex {
    * compacting to a later write (a prune removing many batches compacts once, at its end).
    */
   remove(keys: readonly string[], options: { compact?: boolean } = {}): string[] {
-    if (keys.length === 0) return [];
+    if (keys.length === 0 || this.readOnly) return [];
     this.sync();
-    const entries = keys.flatMap((key) => this.#lookup(key) ?? []);
+    return this.#removeEntries(
+      keys.flatMap((key) => this.#lookup(key) ?? []),
+      options,
+    );
+  }
+
+  /**
+   * Removes entries found damaged, each only if its key still refers to the blob it was found
+   * with: another process may have stored the key again meanwhile, and that entry is good.
+   */
+  removeIfStill(found: readonly { key: string; blob: string }[]): string[] {
+    if (found.length === 0 || this.readOnly) return [];
+    this.sync();
+    return this.#removeEntries(
+      found.flatMap(({ key, blob }) => {
+        const entry = this.#lookup(key);
+        return entry?.blob === blob ? [entry] : [];
+      }),
+      {},
+    );
+  }
+
+  #removeEntries(entries: readonly PutFields[], options: { compact?: boolean }): string[] {
     if (entries.length === 0) return [];
     const time = this.#time();
     this.#append(entries.map((entry) => deleteRecord(time, entry.key)));
@@ -324,6 +356,7 @@ export class DiskIndex {
 
   /** Removes every entry and signature, or one node's; returns the blobs that lost their last entry. */
   clear(node: string | undefined): string[] {
+    if (this.readOnly) return [];
     const entries = node === undefined ? [] : [...this.rows(node)];
     this.#append([clearRecord(this.#time(), node)]);
     this.#maybeCompact();
@@ -332,6 +365,7 @@ export class DiskIndex {
 
   /** Rewrites the journal with only the live entries (damaged stretches go with it). */
   compact(): void {
+    if (this.readOnly) return;
     this.sync();
     if (compact(this.#journal, this.#state, this.#journal.size(), this.#time())) this.sync();
   }
@@ -365,7 +399,7 @@ export class DiskIndex {
   }
 
   #append(records: Buffer[]): void {
-    if (records.length === 0) return;
+    if (records.length === 0 || this.readOnly) return;
     for (const chunk of inChunks(records, APPEND_CHUNK_BYTES)) {
       for (;;) {
         const generation = this.#journal.generation;
@@ -432,10 +466,17 @@ export class DiskIndex {
 
   #maybeCompact(): void {
     const size = this.#journal.size();
-    if (size < COMPACT_MIN_BYTES) return;
+    if (size < COMPACT_MIN_BYTES || size < this.#compactFailedAt + COMPACT_MIN_BYTES) return;
     const { putBytes, puts, entries, metaBytes, blobs } = this.#state;
     const needed = entries.entries * (puts === 0 ? 200 : putBytes / puts) + metaBytes + blobs.inlineBytes;
-    if (size > 2 * needed + COMPACT_MIN_BYTES) this.compact();
+    if (size <= 2 * needed + COMPACT_MIN_BYTES) return;
+    try {
+      this.compact();
+    } catch {
+      // Compacting is housekeeping (the journal is whole without it): a full disk must not fail
+      // the write that triggered it, nor make every write after it try again.
+      this.#compactFailedAt = size;
+    }
   }
 
   /** Moves to a new generation: its journal is replayed from the start into the same tables. */

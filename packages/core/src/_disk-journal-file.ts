@@ -20,7 +20,9 @@ import {
 type Visit = (bytes: Buffer, body: number, end: number, offset: number) => void;
 
 const CHUNK_BYTES = 1 << 20;
-const { O_APPEND, O_CREAT, O_EXCL, O_RDWR } = fs.constants;
+const { O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR } = fs.constants;
+/** A journal is never a link (a planted one would put the index elsewhere), and a FIFO does not block the open. */
+const SAFE = O_NOFOLLOW | O_NONBLOCK;
 
 export const journalPath = (dir: string, generation: number): string =>
   join(dir, `journal-${String(generation).padStart(10, '0')}`);
@@ -43,6 +45,8 @@ function generationsIn(dir: string): number[] {
 
 export class JournalFile {
   readonly dir: string;
+  /** Opened for reading only: nothing is created or appended. */
+  readonly readOnly: boolean;
   generation = 0;
   /** Damaged stretches skipped since this file was opened: each cost the entries whose records it held. */
   damaged = 0;
@@ -53,9 +57,11 @@ export class JournalFile {
   /** Where the last damaged stretch met ended. */
   #damageEnd = -1;
 
-  constructor(dir: string) {
+  /** `readOnly`: opens the newest journal for reading, and throws ENOENT if there is none. */
+  constructor(dir: string, readOnly = false) {
     this.dir = dir;
-    fs.mkdirSync(dir, { recursive: true });
+    this.readOnly = readOnly;
+    if (!readOnly) fs.mkdirSync(dir, { recursive: true });
     this.#openNewest();
   }
 
@@ -149,7 +155,7 @@ export class JournalFile {
   moveTo(generation: number): void {
     this.close();
     try {
-      this.#fd = fs.openSync(journalPath(this.dir, generation), O_RDWR | O_APPEND);
+      this.#fd = this.#open(journalPath(this.dir, generation), this.#mode);
       this.generation = generation;
     } catch (error) {
       if (!isAbsent(error)) throw error;
@@ -167,11 +173,13 @@ export class JournalFile {
   #openNewest(): void {
     for (;;) {
       const newest = generationsIn(this.dir).at(-1);
+      if (newest === undefined && this.readOnly)
+        throw Object.assign(new Error(`No index journal in ${this.dir}`), { code: 'ENOENT' });
       try {
         this.#fd =
           newest === undefined
-            ? fs.openSync(journalPath(this.dir, 1), O_RDWR | O_APPEND | O_CREAT | O_EXCL)
-            : fs.openSync(journalPath(this.dir, newest), O_RDWR | O_APPEND);
+            ? this.#open(journalPath(this.dir, 1), this.#mode | O_CREAT | O_EXCL)
+            : this.#open(journalPath(this.dir, newest), this.#mode);
         this.generation = newest ?? 1;
         this.#position = 0;
         return;
@@ -181,6 +189,23 @@ export class JournalFile {
         if (code !== 'EEXIST' && !isAbsent(error)) throw error;
       }
     }
+  }
+
+  get #mode(): number {
+    return this.readOnly ? O_RDONLY : O_RDWR | O_APPEND;
+  }
+
+  /** Opens a journal generation, which must be a regular file. */
+  #open(path: string, flags: number): number {
+    const fd = fs.openSync(path, flags | SAFE);
+    let file = false;
+    try {
+      file = fs.fstatSync(fd).isFile();
+    } finally {
+      if (!file) fs.closeSync(fd);
+    }
+    if (!file) throw new Error(`${path} is not a regular file (a directory, a FIFO or a device): remove it`);
+    return fd;
   }
 
   /**

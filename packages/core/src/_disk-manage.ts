@@ -1,8 +1,8 @@
 /** What DiskCache's management reads from its index: `info()` totals and `prune()` plans. */
 
 import type { DiskIndex, PutFields } from './_disk-index.ts';
-import type { UsageCounters } from './_disk-memory-shared.ts';
-import type { CacheInfo, EntryRecord, PruneOptions } from './backend.ts';
+import { byNode, type UsageCounters } from './_disk-memory-shared.ts';
+import type { CacheInfo, EntryRecord, NodeUsage, PruneOptions } from './backend.ts';
 
 export function recordOf(entry: PutFields): EntryRecord {
   const record: EntryRecord = {
@@ -25,7 +25,8 @@ export function infoOf(
   backend: string,
   location: string,
 ): CacheInfo {
-  const nodes: CacheInfo['nodes'] = {};
+  // Node names are keys: one named `__proto__` must neither set nor read Object.prototype.
+  const nodes = byNode<NodeUsage>();
   for (const [node, counters] of usage.nodes) nodes[node] = { entries: 0, bytes: 0, ...counters };
   const info: CacheInfo = {
     backend,
@@ -38,7 +39,7 @@ export function infoOf(
     recent: [],
   };
   if (!index) return info;
-  for (const [node, totals] of Object.entries(index.nodeTotals())) {
+  for (const [node, totals] of index.nodeTotals()) {
     nodes[node] = { hits: 0, misses: 0, ...nodes[node], ...totals };
     info.entries += totals.entries;
     info.bytes += totals.bytes;

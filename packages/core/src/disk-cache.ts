@@ -5,9 +5,18 @@
 import fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { turnNow } from './_clock.ts';
-import { type BlobRead, blobPath, readBlob, releaseBlobs, removeBlob, writeBlob } from './_disk-blob.ts';
-import { removeDirectory, removeOlderThan, tempPathIn } from './_disk-fs.ts';
+import {
+  type BlobRead,
+  blobPath,
+  putBackParked,
+  readBlob,
+  releaseBlobs,
+  removeBlob,
+  writeBlob,
+} from './_disk-blob.ts';
+import { isAbsent, isReadOnly, removeDirectory, tempPathIn } from './_disk-fs.ts';
 import { type Access, DiskIndex, type IndexLimits, type PutFields } from './_disk-index.ts';
+import { refuseLinks } from './_disk-links.ts';
 import { infoOf, pruneOrder, recordOf } from './_disk-manage.ts';
 import {
   assertKey,
@@ -19,6 +28,7 @@ import {
   expiryOf,
   UsageCounters,
 } from './_disk-memory-shared.ts';
+import { sweepStaleTemps } from './_disk-temp.ts';
 import { exportCache, type ImportOptions, importCache, type TransferResult } from './_disk-transfer.ts';
 import { type VerifyReport, verifyIndex } from './_disk-verify.ts';
 import { hash } from './_hash.ts';
@@ -59,6 +69,15 @@ export interface DiskCacheOptions {
    * @default 4096
    */
   maxInlineBytes?: number;
+  /**
+   * Read the cache and never write it: hits are served; stores, deletes, clears, prunes and
+   * imports change nothing (import() throws), verify() reports without removing, and hits are not
+   * recorded. For a cache on a read-only mount, or shared and kept by someone else. Without it, a
+   * cache whose files cannot be written (EROFS, EACCES, EPERM) becomes read-only by itself, with
+   * one warning (`MEMOFLOW_DISK_READ_ONLY`).
+   * @default false
+   */
+  readOnly?: boolean;
 }
 
 /** `info()` of a DiskCache: the common totals, plus what only a disk has. */
@@ -74,7 +93,6 @@ const PRUNE_BATCH = 10_000;
 /** Access times and hits gathered in memory are written at most this often, or once this many keys were read. */
 const ACCESS_FLUSH_MS = 1_000;
 const ACCESS_FLUSH_HITS = 1_000;
-const STALE_TEMP_MS = 60 * 60 * 1000;
 /** Below a file system block (4 KiB on most), a file of its own costs a value more than its bytes. */
 const DEFAULT_MAX_INLINE_BYTES = 4096;
 /** The journal's records stay small: a value this large is always a file. */
@@ -111,7 +129,11 @@ export class DiskCache implements CacheBackend {
   readonly #indexPath: string;
   readonly #usage = new UsageCounters();
   #index: DiskIndex | undefined;
+  /** Set by the option, or when a write was refused (then with a warning, once). */
+  #readOnly: boolean;
   #corrupt = 0;
+  /** Blobs whose files this instance found damaged and removed: entries that share them are gone too. */
+  readonly #removedDamaged = new Set<string>();
   #accesses = new Map<string, Access>();
   #flushTimer: NodeJS.Timeout | undefined;
 
@@ -135,6 +157,12 @@ export class DiskCache implements CacheBackend {
         `Invalid \`maxInlineBytes\` ${quote(inline)} in DiskCache options: expected an integer from 0 to ${MAX_INLINE_BYTES}.`,
       );
     }
+    if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') {
+      throw new ConfigError(
+        `Invalid \`readOnly\` ${quote(options.readOnly)} in DiskCache options: expected true or false.`,
+      );
+    }
+    this.#readOnly = options.readOnly ?? false;
     this.#maxInlineBytes = inline ?? DEFAULT_MAX_INLINE_BYTES;
     this.#ttl = options.ttl;
     this.#limits = {
@@ -196,6 +224,7 @@ export class DiskCache implements CacheBackend {
     try {
       await this.#store(entry, value);
     } catch (error) {
+      if (this.#refused(error)) return;
       throw this.#failure(`Cannot store entry ${key} of node \`${info.node}\``, error);
     }
     this.#usage.stored(key, this.#usage.of(info.node));
@@ -204,7 +233,7 @@ export class DiskCache implements CacheBackend {
   async delete(key: string): Promise<boolean> {
     assertKey(key);
     const index = this.#openIndex(false);
-    if (!index?.get(key)) return false;
+    if (this.#readOnly || !index?.get(key)) return false;
     this.#accesses.delete(key);
     await this.#release(index.remove([key]));
     return true;
@@ -217,7 +246,11 @@ export class DiskCache implements CacheBackend {
 
   async setMeta(signature: NodeSignature): Promise<void> {
     assertNode(signature.node);
-    this.#openIndex(true)!.setMeta(signature);
+    try {
+      this.#openIndex(true)?.setMeta(signature);
+    } catch (error) {
+      if (!this.#refused(error)) throw error;
+    }
   }
 
   async *entries(options: { node?: string } = {}): AsyncIterable<EntryRecord> {
@@ -225,6 +258,8 @@ export class DiskCache implements CacheBackend {
     const index = this.#openIndex(false);
     if (!index) return;
     this.#flushAccesses();
+    // What other processes wrote since this one last looked is listed too.
+    index.sync();
     const now = Date.now();
     for (const entry of index.rows(options.node)) if (!expired(entry, now)) yield recordOf(entry);
   }
@@ -232,7 +267,8 @@ export class DiskCache implements CacheBackend {
   /** What the cache holds, from totals the index keeps in memory: no scan of the directory, however many entries. */
   async info(): Promise<DiskCacheInfo> {
     const index = this.#openIndex(false);
-    if (index) {
+    index?.sync();
+    if (index && !this.#readOnly) {
       this.#flushAccesses();
       await this.#release(index.remove(index.expired(Date.now()).map((entry) => entry.key)));
     }
@@ -248,8 +284,9 @@ export class DiskCache implements CacheBackend {
     assertLimit(options.maxEntries, 'maxEntries', where);
     const result = emptyPruneResult(options);
     const index = this.#openIndex(false);
-    if (!index) return result;
+    if (!index || (this.#readOnly && !options.dryRun)) return result;
     this.#flushAccesses();
+    index.sync();
     const now = Date.now();
     for (let again = true; again; ) {
       // Another process compacting meanwhile ends the walk (its rows are gone): walk the new generation.
@@ -267,7 +304,7 @@ export class DiskCache implements CacheBackend {
     }
     if (!options.dryRun) {
       index.maybeCompact();
-      removeOlderThan(this.#temp, now - STALE_TEMP_MS);
+      this.#sweep(index);
     }
     return result;
   }
@@ -275,7 +312,7 @@ export class DiskCache implements CacheBackend {
   async clear(options: { node?: string } = {}): Promise<void> {
     if (options.node !== undefined) assertNode(options.node);
     const index = this.#openIndex(false);
-    if (!index) return;
+    if (!index || this.#readOnly) return;
     this.#accesses.clear();
     if (options.node !== undefined) {
       await this.#release(index.clear(options.node));
@@ -286,14 +323,23 @@ export class DiskCache implements CacheBackend {
     index.clear(undefined);
     removeDirectory(this.#blobs, this.#temp, tempPathIn(this.#temp));
     this.#usage.forgetMisses();
-    removeOlderThan(this.#temp, Date.now() - STALE_TEMP_MS);
+    this.#sweep(index);
   }
 
-  /** Re-hashes every blob against its name and checks every entry: bad ones are removed and reported. */
+  /**
+   * Re-hashes every blob against its name and checks every entry: bad ones are removed and
+   * reported, with blob files no entry references and the temp files of dead writers. Another
+   * process may write meanwhile: what looks damaged is checked again before it counts.
+   */
   async verify(options: { onProgress?: OnProgress } = {}): Promise<VerifyReport> {
     const index = this.#openIndex(false);
     this.#flushAccesses();
-    const report = await verifyIndex(index, this.#blobs, (blobs) => this.#release(blobs), options.onProgress);
+    const report = await verifyIndex(
+      index,
+      { blobs: this.#blobs, temp: this.#temp, index: this.#indexPath },
+      (blobs) => this.#release(blobs),
+      { onProgress: options.onProgress, readOnly: this.#readOnly },
+    );
     this.#corrupt += report.corrupt.length;
     return report;
   }
@@ -316,7 +362,13 @@ export class DiskCache implements CacheBackend {
    * streamed, never held whole) before anything is stored. `maxBytes` bounds what it may expand to.
    */
   async import(file: string, options: ImportOptions = {}): Promise<TransferResult> {
-    const index = this.#openIndex(true)!;
+    const index = this.#openIndex(true);
+    if (!index || this.#readOnly) {
+      throw new BackendError(
+        'disk',
+        `Cannot import ${quote(file)} into ${this.dir}: the cache is read-only. Import into a cache that can be written.`,
+      );
+    }
     return importCache(
       this.#files(),
       file,
@@ -334,14 +386,43 @@ export class DiskCache implements CacheBackend {
 
   #openIndex(create: boolean): DiskIndex | undefined {
     if (this.#index) return this.#index;
+    refuseLinks(this.dir);
     // Reading a cache that does not exist yet creates nothing.
-    if (!create && !fs.existsSync(this.#indexPath)) return undefined;
+    if ((!create || this.#readOnly) && !fs.existsSync(this.#indexPath)) return undefined;
     try {
-      this.#index = new DiskIndex(this.#indexPath);
+      this.#index = new DiskIndex(this.#indexPath, this.#readOnly);
     } catch (error) {
+      if (this.#readOnly && isAbsent(error)) return undefined;
+      if (this.#refused(error)) return this.#openIndex(create);
       throw this.#failure(`Cannot open the index at ${this.#indexPath}`, error);
     }
+    // Opening is when the temp files of writers that died (a kill mid-write or mid-compaction) go.
+    if (!this.#readOnly) this.#sweep(this.#index);
     return this.#index;
+  }
+
+  /** Removes the temp files of dead writers; a blob a dead release parked while still in use is put back first. */
+  #sweep(index: DiskIndex): void {
+    sweepStaleTemps(this.#temp, this.#indexPath, Date.now(), (file) =>
+      putBackParked(this.#blobs, file, (blob) => index.references(blob)),
+    );
+  }
+
+  /**
+   * Whether `error` is a write refused by the file system (read-only, no permission): the cache
+   * becomes read-only, with one warning unless `readOnly` was asked for.
+   */
+  #refused(error: unknown): boolean {
+    // Refused while already read-only: not a write that failed, but a read (an unreadable index).
+    if (!isReadOnly(error) || this.#readOnly) return false;
+    const code = (error as NodeJS.ErrnoException).code;
+    process.emitWarning(
+      `memoflow: the disk cache at ${this.dir} cannot be written (${code}): its entries are read, and nothing is stored, removed or recorded. Pass \`readOnly: true\` to DiskCache if that is intended.`,
+      { code: 'MEMOFLOW_DISK_READ_ONLY' },
+    );
+    this.#readOnly = true;
+    if (this.#index) this.#index.readOnly = true;
+    return true;
   }
 
   /**
@@ -354,8 +435,10 @@ export class DiskCache implements CacheBackend {
     writeFile = () => writeBlob(this.#blobs, this.#temp, entry.blob, payload!),
   ): Promise<void> {
     const inline = payload !== undefined && payload.length <= this.#maxInlineBytes;
+    // Opened first: a cache that cannot be written, or holds a planted link, gets no blob file.
+    const index = this.#openIndex(true);
+    if (!index || this.#readOnly) return;
     if (!inline) writeFile();
-    const index = this.#openIndex(true)!;
     const freed = index.put(entry, inline ? payload : undefined, this.#limits, this.#takeAccesses());
     // Another process may have released this blob between the write and the record: if its file
     // went, write it again (the release protocol in #release keeps one that is referenced).
@@ -379,14 +462,20 @@ export class DiskCache implements CacheBackend {
       : this.#served(index, entry, read);
   }
 
-  /** Counts a read as a hit, or drops an entry whose value is missing or damaged (a miss, never an error). */
+  /** Counts a read as a hit, or a missing or damaged value as a miss (never an error); a damaged one goes. */
   #served(index: DiskIndex, entry: PutFields, read: BlobRead): Uint8Array | undefined {
     if (read === undefined || 'corrupt' in read) {
+      // A missing file may be a release under way in another process (parked for an instant, then
+      // put back): the entry stays, for verify() to judge, unless this instance removed the file
+      // as damaged. A damaged one goes with its entry, unless the key was stored again meanwhile.
       if (read) {
         this.#corrupt++;
-        removeBlob(this.#blobs, entry.blob);
+        this.#removedDamaged.add(entry.blob);
       }
-      this.#release(index.remove([entry.key])).catch(() => {});
+      if (this.#removedDamaged.has(entry.blob) && !this.#readOnly) {
+        removeBlob(this.#blobs, entry.blob);
+        this.#release(index.removeIfStill([entry])).catch(() => {});
+      }
       this.#usage.miss(entry.key);
       return undefined;
     }
@@ -410,6 +499,7 @@ export class DiskCache implements CacheBackend {
   }
 
   #recordAccess(key: string): void {
+    if (this.#readOnly) return;
     const access = this.#accesses.get(key);
     if (access) {
       access.time = turnNow();

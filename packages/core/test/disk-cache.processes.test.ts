@@ -1,5 +1,5 @@
 /**
- * DiskCache with real processes and real files (issue 4's tests): writers killed with SIGKILL
+ * DiskCache with real processes and real files: writers killed with SIGKILL
  * mid-write, 8 processes hammering one directory, damaged blob files and a damaged index, and
  * the `maxBytes` bound while far more than it passes through.
  *
@@ -8,14 +8,20 @@
  * stdout line; `disk-check.ts` opens a directory in a fresh process and runs named steps
  * (read, list, info, verify, rewrite, …).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hash } from '../src/_hash.ts';
+import {
+  describeExit,
+  type Exit,
+  exitOf,
+  lastLine,
+  lineFrom,
+  runFixture,
+  startFixture,
+} from './fixtures/_disk-children.ts';
 import {
   contentLength,
   contentsOfKey,
@@ -28,79 +34,17 @@ import {
   sleep,
 } from './fixtures/_disk-values.ts';
 
-const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-// tsx lives in the workspace root's node_modules; resolving it from here works whatever the child's cwd.
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const root = fs.mkdtempSync(join(tmpdir(), 'memoflow-processes-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const BLOB_HEADER_BYTES = 56;
 const log = (line: string) => console.log(`[disk-cache.processes] ${line}`);
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
-
-function start(
-  fixture: string,
-  args: readonly (string | number)[],
-  env: NodeJS.ProcessEnv = {},
-): ChildProcess {
-  return spawn(
-    process.execPath,
-    ['--conditions=memoflow-source', '--import', tsx, join(fixtures, fixture), ...args.map(String)],
-    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } },
-  );
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Collects a child's output until it exits, however it exits. */
-function exitOf(child: ChildProcess): Promise<Exit> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-const describeExit = (fixture: string, exit: Exit) =>
-  `${fixture} ended with ${exit.signal ?? `exit code ${exit.code}`}:\n${exit.stderr.slice(-3000)}`;
-const lastLine = (exit: Exit) => JSON.parse(exit.stdout.trim().split('\n').at(-1)!);
-
+const start = (fixture: string, args: readonly (string | number)[], env: NodeJS.ProcessEnv = {}) =>
+  startFixture(fixture, args, { env });
 /** Runs a fixture to the end, which must exit 0, and parses the JSON it prints last. */
-async function run<T>(
-  fixture: string,
-  args: readonly (string | number)[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<T> {
-  const exit = await exitOf(start(fixture, args, env));
-  if (exit.code !== 0) throw new Error(describeExit(fixture, exit));
-  return lastLine(exit) as T;
-}
-
-/** Resolves when the child prints `line`; rejects if it exits first. */
-function lineFrom(child: ChildProcess, line: string, exited: Promise<Exit>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (chunk: Buffer) => {
-      seen += chunk;
-      if (seen.split('\n').includes(line)) {
-        child.stdout!.off('data', onData);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    void exited.then((exit) =>
-      reject(new Error(`${describeExit('the child', exit)}\n(before it printed "${line}")`)),
-    );
-  });
-}
+const run = <T>(fixture: string, args: readonly (string | number)[], env: NodeJS.ProcessEnv = {}) =>
+  runFixture<T>(fixture, args, { env });
 
 // ─── disk-check.ts ─────────────────────────────────────────────────────────────────────────────
 
@@ -183,7 +127,7 @@ async function checkExit(
   steps: string[],
 ): Promise<{ exit: Exit; checked?: Checked }> {
   const exit = await exitOf(start('disk-check.ts', [dir, count, profile, steps.join(',')]));
-  return { exit, checked: exit.code === 0 ? new Checked(lastLine(exit)) : undefined };
+  return { exit, checked: exit.code === 0 ? new Checked(lastLine<Step[]>(exit)) : undefined };
 }
 
 async function check(dir: string, count: number, profile: Profile, steps: string[]): Promise<Checked> {

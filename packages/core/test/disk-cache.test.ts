@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { describeCacheBackend } from '../../conformance/src/index.ts';
+import { ownerTag } from '../src/_disk-temp.ts';
 import { hash } from '../src/_hash.ts';
 import type { NodeSignature } from '../src/backend.ts';
 import { DiskCache } from '../src/disk-cache.ts';
@@ -238,19 +240,22 @@ describe('DiskCache', () => {
     expect((await cache.getMany([key(1), key(2)])).map((value) => value?.length)).toEqual([undefined, 1]);
   });
 
-  test('prune() and clear() sweep temp files left by killed writers, once they are old', async () => {
+  test('prune() and clear() sweep the temp files of writers that are gone, not of those alive', async () => {
     const dir = freshDir();
     const cache = new DiskCache({ dir });
     await cache.setBlob(key(1), bytes('x'), { node: 'n' });
     const temp = join(dir, 'v4', 'tmp');
     fs.mkdirSync(temp, { recursive: true });
-    fs.writeFileSync(join(temp, 'old-garbage'), 'partial');
-    fs.writeFileSync(join(temp, 'young-garbage'), 'partial');
-    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
-    fs.utimesSync(join(temp, 'old-garbage'), twoHoursAgo, twoHoursAgo);
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    const writers = { gone, alive: process.pid };
+    for (const [name, pid] of Object.entries(writers))
+      fs.writeFileSync(join(temp, `${pid}.${ownerTag()}-0-ab-1`), name);
     expect((await cache.info()).entries).toBe(1);
     await cache.prune({});
-    expect(fs.readdirSync(temp)).toEqual(['young-garbage']);
+    expect(fs.readdirSync(temp)).toEqual([`${process.pid}.${ownerTag()}-0-ab-1`]);
+    fs.writeFileSync(join(temp, `${gone}.${ownerTag()}-0-ab-2`), 'gone');
+    await cache.clear();
+    expect(fs.readdirSync(temp)).toEqual([`${process.pid}.${ownerTag()}-0-ab-1`]);
   });
 
   test('clear() while another instance writes: the writer recreates the directories', async () => {
