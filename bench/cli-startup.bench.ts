@@ -24,7 +24,10 @@ function pipelineModule(): string {
       `const n${index} = func({ output: 'n${index}' }, (${input}: number): number => ${input} * 2 + ${index});`,
     );
   }
-  lines.push('', `export default new Pipeline([${Array.from({ length: NODES }, (_, i) => `n${i}`).join(', ')}]);`);
+  lines.push(
+    '',
+    `export default new Pipeline([${Array.from({ length: NODES }, (_, i) => `n${i}`).join(', ')}]);`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -48,7 +51,8 @@ try {
   writeFileSync(join(app, 'pipeline.mjs'), source.replace(/: number/g, ''));
   const memoflow = join(app, 'node_modules/.bin/memoflow');
   const runArgs = (file: string) => [memoflow, 'run', file, '--input', 'seed=1'];
-  for (const file of ['pipeline.ts', 'pipeline.mjs']) execFileSync(process.execPath, runArgs(file), { cwd: app });
+  for (const file of ['pipeline.ts', 'pipeline.mjs'])
+    execFileSync(process.execPath, runArgs(file), { cwd: app });
 
   const cases: Array<{ name: string; args: string[] }> = [
     { name: 'node -e 0', args: ['-e', '0'] },
