@@ -256,4 +256,20 @@ describe.concurrent('memoflow cache', () => {
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(statuses(reportOf(run))).toEqual({ doubled: 'hit', label: 'hit', padded: 'hit' });
   });
+
+  test('import --max-bytes refuses an archive over the limit and imports nothing', async () => {
+    const dir = filledCache();
+    await project.cli(['cache', 'export', `${dir}.tar.gz`, '--cache-dir', dir]);
+    const target = ['--cache-dir', `${dir}-limited`];
+    const refused = await project.cli(['cache', 'import', `${dir}.tar.gz`, '--max-bytes', '1KB', ...target]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/^memoflow: .*maxBytes.*\n$/);
+    const info = await project.cli(['cache', 'info', ...target, '--json']);
+    expect(parseJson(info)).toMatchObject({ entries: 0 });
+    const bad = await project.cli(['cache', 'import', `${dir}.tar.gz`, '--max-bytes', 'lots', ...target]);
+    expect(bad).toMatchObject({ code: 2 });
+    expect(bad.stderr).toMatch(/--max-bytes "lots" is not a size/);
+    const allowed = await project.cli(['cache', 'import', `${dir}.tar.gz`, '--max-bytes', '1MB', ...target]);
+    expect(allowed).toMatchObject({ code: 0, stderr: '' });
+  });
 });

@@ -159,12 +159,18 @@ export function registerCache(program: Command): void {
 
   sub('import', 'add the entries of an archive `cache export` wrote; every value is verified first')
     .argument('<file>', 'the archive to read')
-    .addHelpText('after', '\nExample:\n  $ memoflow cache import cache.tar.gz\n')
+    .option(
+      '--max-bytes <size>',
+      'refuse an archive whose values add up to more, e.g. 2GB (default: no limit)',
+    )
+    .addHelpText('after', '\nExample:\n  $ memoflow cache import cache.tar.gz --max-bytes 2GB\n')
     .action((file: string, flags: Flags) =>
       withBackend(flags, async (backend) => {
+        const limit =
+          flags.maxBytes === undefined ? {} : { maxBytes: parseSize(String(flags.maxBytes), '--max-bytes') };
         const bar = await progressBar('importing');
         const result = await diskOnly(backend, 'import')
-          .import(file, { onProgress: bar.onProgress })
+          .import(file, { ...limit, onProgress: bar.onProgress })
           .finally(bar.stop);
         if (flags.json) return printJson(result);
         process.stdout.write(
