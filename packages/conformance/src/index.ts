@@ -20,6 +20,13 @@ import { ttlTests } from './ttl.ts';
 
 export type { BackendFactory, BackendLimits, BoundedBackendFactory } from './_backend.ts';
 export {
+  expectNodeCounts,
+  expectPrototypeUntouched,
+  fillNodes,
+  PROTOTYPE_NAMES,
+  restorePrototypeAfterEach,
+} from './node-names.ts';
+export {
   describeWithRedis,
   freePort,
   type PrivateRedis,

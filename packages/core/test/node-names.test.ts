@@ -1,4 +1,11 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import {
+  expectNodeCounts,
+  expectPrototypeUntouched,
+  fillNodes,
+  PROTOTYPE_NAMES,
+  restorePrototypeAfterEach,
+} from '@memoflow/conformance';
+import { describe, expect, test } from 'vitest';
 import type { CacheBackend } from '../src/backend.ts';
 import { func } from '../src/func.ts';
 import { MemoryCache } from '../src/memory-cache.ts';
@@ -6,46 +13,10 @@ import { Pipeline } from '../src/pipeline.ts';
 import { Runner } from '../src/runner.ts';
 import { TieredCache } from '../src/tiered-cache.ts';
 
-/** Names that are also properties of every plain object. */
-const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
-/** What a per-node table would write through to Object.prototype if a name reached it. */
-const TOTALS = ['entries', 'bytes', 'hits', 'misses'];
-
-const key = (n: number) => n.toString(16).padStart(64, '0');
-
-afterEach(() => {
-  // A failure must not leak into the next test.
-  for (const name of TOTALS) delete (Object.prototype as Record<string, unknown>)[name];
-});
-
-function expectPrototypeUntouched(): void {
-  const plain: Record<string, unknown> = {};
-  for (const name of TOTALS) expect(plain[name]).toBeUndefined();
-  expect(Object.getPrototypeOf({})).toBe(Object.prototype);
-}
-
-/** Node `NAMES[i]` gets i + 1 entries of 10 bytes, and a hit on its first one; `plain` gets one entry. */
-async function fill(cache: CacheBackend): Promise<void> {
-  let n = 0;
-  for (const [i, node] of [...NAMES, 'plain'].entries()) {
-    const count = node === 'plain' ? 1 : i + 1;
-    for (let j = 0; j < count; j++) await cache.setBlob(key(++n), new Uint8Array(10), { node });
-  }
-  n = 0;
-  for (const [i] of NAMES.entries()) {
-    await cache.getBlob(key(n + 1));
-    n += i + 1;
-  }
-}
-
-function expectCounts(nodes: Record<string, { entries: number; bytes: number }>): void {
-  expect(Object.keys(nodes).sort()).toEqual([...NAMES, 'plain'].sort());
-  for (const [i, node] of NAMES.entries()) {
-    expect(Object.hasOwn(nodes, node)).toBe(true);
-    expect(nodes[node]).toMatchObject({ entries: i + 1, bytes: 10 * (i + 1) });
-  }
-  expect(nodes.plain).toMatchObject({ entries: 1, bytes: 10 });
-}
+const NAMES = PROTOTYPE_NAMES;
+restorePrototypeAfterEach();
+const fill = (cache: Parameters<typeof fillNodes>[0]) => fillNodes(cache, NAMES);
+const expectCounts = (nodes: Parameters<typeof expectNodeCounts>[0]) => expectNodeCounts(nodes, NAMES);
 
 const backends: [string, () => CacheBackend][] = [
   ['MemoryCache', () => new MemoryCache()],

@@ -3,44 +3,21 @@
  * stored in a real Redis: info() and prune() count them like any other name, signed or not,
  * and leave Object.prototype as it was.
  */
-import { describeWithRedis, testPrefix } from '@memoflow/conformance';
-import { afterEach, expect, test } from 'vitest';
+import {
+  describeWithRedis,
+  expectNodeCounts,
+  expectPrototypeUntouched,
+  fillNodes,
+  restorePrototypeAfterEach,
+  testPrefix,
+} from '@memoflow/conformance';
+import { expect, test } from 'vitest';
 import { RedisCache } from '../src/index.ts';
 
 const NAMES = ['__proto__', 'constructor', 'toString'];
-/** What a per-node table keyed on a plain object would write through to Object.prototype. */
-const TOTALS = ['entries', 'bytes', 'hits', 'misses'];
-const key = (n: number) => n.toString(16).padStart(64, '0');
-
-afterEach(() => {
-  // A failure must not leak into other tests of this worker.
-  for (const name of TOTALS) delete (Object.prototype as Record<string, unknown>)[name];
-});
-
-function expectPrototypeUntouched(): void {
-  const plain: Record<string, unknown> = {};
-  for (const name of TOTALS) expect(plain[name]).toBeUndefined();
-  expect(Object.getPrototypeOf({})).toBe(Object.prototype);
-}
-
-/** Node `NAMES[i]` gets i + 1 entries of 10 bytes and one hit; `plain` gets one entry. */
-async function fill(cache: RedisCache): Promise<void> {
-  let n = 0;
-  for (const [i, node] of [...NAMES, 'plain'].entries()) {
-    const count = node === 'plain' ? 1 : i + 1;
-    for (let j = 0; j < count; j++) await cache.setBlob(key(++n), new Uint8Array(10), { node });
-  }
-  for (let i = 0, first = 1; i < NAMES.length; first += i + 1, i++) await cache.getBlob(key(first));
-}
-
-function expectCounts(nodes: Record<string, { entries: number; bytes: number }>): void {
-  expect(Object.keys(nodes).sort()).toEqual([...NAMES, 'plain'].sort());
-  for (const [i, node] of NAMES.entries()) {
-    expect(Object.hasOwn(nodes, node)).toBe(true);
-    expect(nodes[node]).toMatchObject({ entries: i + 1, bytes: 10 * (i + 1) });
-  }
-  expect(nodes.plain).toMatchObject({ entries: 1, bytes: 10 });
-}
+restorePrototypeAfterEach();
+const fill = (cache: Parameters<typeof fillNodes>[0]) => fillNodes(cache, NAMES);
+const expectCounts = (nodes: Parameters<typeof expectNodeCounts>[0]) => expectNodeCounts(nodes, NAMES);
 
 describeWithRedis('RedisCache with nodes named like Object.prototype properties', (url) => {
   for (const signingKey of [undefined, 'a signing key of 32 bytes or so']) {
