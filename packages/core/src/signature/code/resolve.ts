@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createRequire, isBuiltin } from 'node:module';
+import { isBuiltin } from 'node:module';
 import { dirname, isAbsolute, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NapiResolveOptions, ResolverFactory } from 'oxc-resolver';
+import { onFirstUse } from '../../_dependency.ts';
 import { currentRuntime } from './resolve-runtime.ts';
 
 /** What an import specifier names, as the running program resolved it. */
@@ -134,6 +135,8 @@ interface ResolverChoice {
   tsconfig: 'auto' | string | undefined;
 }
 
+// Loading the native resolver costs 10–25 ms, paid only by a process that resolves something.
+const oxcResolver = onFirstUse<typeof import('oxc-resolver')>('oxc-resolver');
 let base: ResolverFactory | undefined;
 const resolvers = new Map<string, ResolverChoice>();
 
@@ -152,10 +155,7 @@ function resolverFor(parent: string, kind: ImportKind): ResolverChoice {
   let choice = resolvers.get(key);
   if (!choice) {
     const options = resolveOptions(kind, language, tsconfig);
-    // Loading the native resolver costs 10–25 ms, paid only by a process that resolves something.
-    base ??= new (
-      createRequire(import.meta.url)('oxc-resolver') as typeof import('oxc-resolver')
-    ).ResolverFactory(options);
+    base ??= new (oxcResolver().ResolverFactory)(options);
     choice = { resolver: base.cloneWithOptions(options), tsconfig };
     resolvers.set(key, choice);
   }
