@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cacache from 'cacache';
-import { DiskCache } from '../packages/core/src/disk-cache.ts';
-import { decodeEntry, encodeEntry, v8Serializer } from '../packages/core/src/serializer.ts';
+import { DiskCache } from '../packages/core/src/backends/disk/disk-cache.ts';
+import { decodeEntry, encodeEntry, v8Serializer } from '../packages/core/src/serializer/serializer.ts';
 import { compare, report } from './_harness.ts';
 
 const root = fs.mkdtempSync(join(tmpdir(), 'memoflow-bench-disk-'));

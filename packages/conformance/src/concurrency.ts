@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { CacheBackend } from '../../core/src/backend.ts';
+import type { CacheBackend } from '../../core/src/backends/contract.ts';
 import {
   type BackendFactory,
   bytesOf,

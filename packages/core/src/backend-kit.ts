@@ -17,4 +17,4 @@ export {
   planPrune,
   summarize,
   UsageCounters,
-} from './_disk-memory-shared.ts';
+} from './backends/kit/shared.ts';

@@ -1,3 +1,4 @@
+export * from './backend-kit.ts';
 export type {
   CacheBackend,
   CacheInfo,
@@ -10,15 +11,24 @@ export type {
   PruneOptions,
   PruneResult,
   VerifyReport,
-} from './backend.ts';
-export { KEY_PATTERN } from './backend.ts';
-export * from './backend-kit.ts';
+} from './backends/contract.ts';
+export { KEY_PATTERN } from './backends/contract.ts';
 export {
   DiskCache,
   type DiskCacheInfo,
   type DiskCacheOptions,
   type TransferResult,
-} from './disk-cache.ts';
+} from './backends/disk/disk-cache.ts';
+export { MemoryCache, type MemoryCacheOptions } from './backends/memory/memory-cache.ts';
+export {
+  PROMOTED_NODE,
+  type Tier,
+  TieredCache,
+  type TieredCacheInfo,
+  type TieredCacheOptions,
+  type TierInfo,
+  type TierOptions,
+} from './backends/tiered/tiered-cache.ts';
 export {
   BackendError,
   CapturedVariableError,
@@ -33,6 +43,16 @@ export {
   SignatureMismatchError,
   UnhashableInputError,
 } from './errors.ts';
+export { type CacheMode, type FuncOptions, func, type Memoized } from './memo/func.ts';
+export { Pipeline, type PipelineNode } from './pipeline/pipeline.ts';
+export {
+  type MissReason,
+  type NodeReport,
+  type NodeStatus,
+  RunReport,
+  type RunReportData,
+} from './report/report.ts';
+export { type PerformOptions, performTask } from './run/remote/perform-task.ts';
 export {
   type ErrorJSON,
   type Executor,
@@ -41,26 +61,15 @@ export {
   type NodeTask,
   type TaskResult,
   type UpstreamRef,
-} from './executor.ts';
-export { type CacheMode, type FuncOptions, func, type Memoized } from './func.ts';
-export { MemoryCache, type MemoryCacheOptions } from './memory-cache.ts';
-export { type PerformOptions, performTask } from './perform-task.ts';
-export { Pipeline, type PipelineNode } from './pipeline.ts';
-export {
-  type MissReason,
-  type NodeReport,
-  type NodeStatus,
-  RunReport,
-  type RunReportData,
-} from './report.ts';
-export type { ExplainOptions, ExplainReport, ExplainStatus, NodeExplanation } from './runner.ts';
+} from './run/remote/task.ts';
+export type { ExplainOptions, ExplainReport, ExplainStatus, NodeExplanation } from './run/runner.ts';
 export {
   Runner,
   type RunnerCacheOptions,
   type RunnerOptions,
   type RunOptions,
   type RunResult,
-} from './runner.ts';
+} from './run/runner.ts';
 export {
   assertRoundTrips,
   decodeEntry,
@@ -68,16 +77,7 @@ export {
   MISS,
   type Serializer,
   v8Serializer,
-} from './serializer.ts';
+} from './serializer/serializer.ts';
 export type { CodeAnalysis, ParamInfo } from './signature/code/analyze.ts';
 export { HASH_PROTOCOL, hashValue } from './signature/inputs/hash-inputs.ts';
 export { composeKey, depsHashOf, NO_DEPS_HASH, SIGNATURE_VERSION, type Signature } from './signature/key.ts';
-export {
-  PROMOTED_NODE,
-  type Tier,
-  TieredCache,
-  type TieredCacheInfo,
-  type TieredCacheOptions,
-  type TierInfo,
-  type TierOptions,
-} from './tiered-cache.ts';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { DiskCache } from '../src/disk-cache.ts';
+import { DiskCache } from '../src/backends/disk/disk-cache.ts';
 import { ConfigError } from '../src/errors.ts';
 import { sha256 } from './fixtures/disk-archive-craft.ts';
 

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
-import type { NodeSignature } from '../src/backend.ts';
-import { DiskCache } from '../src/disk-cache.ts';
+import type { NodeSignature } from '../src/backends/contract.ts';
+import { DiskCache } from '../src/backends/disk/disk-cache.ts';
 import { ConfigError } from '../src/errors.ts';
 import { archiveEntry, archiveManifest, craftArchive, sha256 } from './fixtures/disk-archive-craft.ts';
 

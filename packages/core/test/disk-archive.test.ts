@@ -5,8 +5,12 @@ import { dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { create, extract, Header, list, Pack, ReadEntry } from 'tar';
 import { afterAll, describe, expect, test } from 'vitest';
-import { type ArchiveEntry, type ArchiveManifest, writeArchive } from '../src/_disk-archive.ts';
-import { readArchive } from '../src/_disk-archive-read.ts';
+import {
+  type ArchiveEntry,
+  type ArchiveManifest,
+  writeArchive,
+} from '../src/backends/disk/archive/archive.ts';
+import { readArchive } from '../src/backends/disk/archive/read.ts';
 import { BackendError, ConfigError } from '../src/errors.ts';
 
 const root = fs.mkdtempSync(join(tmpdir(), 'memoflow-archive-test-'));

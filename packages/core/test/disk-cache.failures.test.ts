@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ownerTag, STALE_TEMP_MS, sweepStaleTemps } from '../src/_disk-temp.ts';
-import { DiskCache } from '../src/disk-cache.ts';
+import { DiskCache } from '../src/backends/disk/disk-cache.ts';
+import { ownerTag, STALE_TEMP_MS, sweepStaleTemps } from '../src/backends/disk/temp.ts';
 import {
   describeExit,
   exitOf,

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { hash } from '../src/_hash.ts';
+import { hash } from '../src/util/hash.ts';
 import {
   describeExit,
   type Exit,

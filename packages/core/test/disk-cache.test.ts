@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { describeCacheBackend } from '../../conformance/src/index.ts';
-import { ownerTag } from '../src/_disk-temp.ts';
-import { hash } from '../src/_hash.ts';
-import type { NodeSignature } from '../src/backend.ts';
-import { DiskCache } from '../src/disk-cache.ts';
+import type { NodeSignature } from '../src/backends/contract.ts';
+import { DiskCache } from '../src/backends/disk/disk-cache.ts';
+import { ownerTag } from '../src/backends/disk/temp.ts';
+import { hash } from '../src/util/hash.ts';
 
 const root = fs.mkdtempSync(join(tmpdir(), 'memoflow-disk-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ownerTag } from '../src/_disk-temp.ts';
-import { hash } from '../src/_hash.ts';
-import { DiskCache } from '../src/disk-cache.ts';
+import { DiskCache } from '../src/backends/disk/disk-cache.ts';
+import { ownerTag } from '../src/backends/disk/temp.ts';
+import { hash } from '../src/util/hash.ts';
 import { describeExit, exitOf, lastLine, lineFrom, startFixture } from './fixtures/_disk-children.ts';
 import { judge, keyOf, type Profile, valueOfKey } from './fixtures/_disk-values.ts';
 

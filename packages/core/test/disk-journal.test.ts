@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { compact } from '../src/_disk-compact.ts';
-import { DiskIndex } from '../src/_disk-index.ts';
+import { compact } from '../src/backends/disk/index/compact.ts';
+import { DiskIndex } from '../src/backends/disk/index/disk-index.ts';
 import {
   BLOB_RECORD_OVERHEAD,
   blobPrint,
@@ -27,9 +27,9 @@ import {
   scanRecord,
   snapshotRecord,
   touchRecord,
-} from '../src/_disk-journal.ts';
-import { JournalFile } from '../src/_disk-journal-file.ts';
-import { IndexState } from '../src/_disk-state.ts';
+} from '../src/backends/disk/index/journal.ts';
+import { JournalFile } from '../src/backends/disk/index/journal-file.ts';
+import { IndexState } from '../src/backends/disk/index/state.ts';
 
 const root = fs.mkdtempSync(join(tmpdir(), 'memoflow-journal-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect, test } from 'vitest';
-import { hashParts, primitive } from '../src/_hash.ts';
+import { hashParts, primitive } from '../src/util/hash.ts';
 
 test('one-shot and streamed digests agree with sha256, for text and bytes', () => {
   for (const data of ['', 'memoflow', 'ünïcödé ✓', randomBytes(1), randomBytes(100_000)]) {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { describeCacheBackend } from '../../conformance/src/index.ts';
-import { hash } from '../src/_hash.ts';
-import { MemoryCache } from '../src/memory-cache.ts';
+import { MemoryCache } from '../src/backends/memory/memory-cache.ts';
+import { hash } from '../src/util/hash.ts';
 
 describeCacheBackend('MemoryCache', () => new MemoryCache(), {
   bounded: ({ maxEntries, maxBytes }) => new MemoryCache({ maxEntries, maxBytes }),

@@ -6,12 +6,12 @@ import {
   restorePrototypeAfterEach,
 } from '@memoflow/conformance';
 import { describe, expect, test } from 'vitest';
-import type { CacheBackend } from '../src/backend.ts';
-import { func } from '../src/func.ts';
-import { MemoryCache } from '../src/memory-cache.ts';
-import { Pipeline } from '../src/pipeline.ts';
-import { Runner } from '../src/runner.ts';
-import { TieredCache } from '../src/tiered-cache.ts';
+import type { CacheBackend } from '../src/backends/contract.ts';
+import { MemoryCache } from '../src/backends/memory/memory-cache.ts';
+import { TieredCache } from '../src/backends/tiered/tiered-cache.ts';
+import { func } from '../src/memo/func.ts';
+import { Pipeline } from '../src/pipeline/pipeline.ts';
+import { Runner } from '../src/run/runner.ts';
 
 const NAMES = PROTOTYPE_NAMES;
 restorePrototypeAfterEach();

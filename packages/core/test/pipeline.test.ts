@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { ancestors, topologicalOrder } from '../src/_graph.ts';
 import { ConfigError, CycleError, DuplicateOutputError, type MemoflowError } from '../src/errors.ts';
-import { func } from '../src/func.ts';
-import { Pipeline, type PipelineNode } from '../src/pipeline.ts';
+import { func } from '../src/memo/func.ts';
+import { ancestors, topologicalOrder } from '../src/pipeline/graph.ts';
+import { Pipeline, type PipelineNode } from '../src/pipeline/pipeline.ts';
 
 const load = func({ output: 'rows' }, async (path: string) => [path.length, 1, 2]);
 const clean = func({ output: 'clean' }, (rows: number[], threshold: number) =>

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { createProgress, type ProgressOptions } from '../src/_progress.ts';
+import { createProgress, type ProgressOptions } from '../src/run/progress.ts';
 
 type FakeStream = NonNullable<ProgressOptions['stream']> & { chunks: string[] };
 
@@ -162,7 +162,7 @@ describe('createProgress()', () => {
 });
 
 test('never keeps the process alive: a child that never calls stop() still exits', () => {
-  const source = fileURLToPath(new URL('../src/_progress.ts', import.meta.url));
+  const source = fileURLToPath(new URL('../src/run/progress.ts', import.meta.url));
   const script = `
     import { createProgress } from ${JSON.stringify(source)};
     const progress = createProgress({ total: 2, enabled: true, stream: { write: () => true, columns: 80 } });

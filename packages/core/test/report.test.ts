@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { formatBytes, formatCount, formatDuration } from '../src/_report-text.ts';
-import { type NodeReport, RunReport, type RunReportData } from '../src/report.ts';
+import { type NodeReport, RunReport, type RunReportData } from '../src/report/report.ts';
+import { formatBytes, formatCount, formatDuration } from '../src/report/text.ts';
 
 const node = (report: Partial<NodeReport> & Pick<NodeReport, 'node' | 'status'>): NodeReport => ({
   bytesRead: 0,

@@ -9,7 +9,7 @@ import {
   MISS,
   type Serializer,
   v8Serializer,
-} from '../src/serializer.ts';
+} from '../src/serializer/serializer.ts';
 
 const roundTrip = (value: unknown) => decodeEntry(encodeEntry(value, v8Serializer, 'node'), v8Serializer);
 

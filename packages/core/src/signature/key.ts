@@ -1,5 +1,5 @@
-import { hash, hashParts } from '../_hash.ts';
-import type { NodeSignature } from '../backend.ts';
+import type { NodeSignature } from '../backends/contract.ts';
+import { hash, hashParts } from '../util/hash.ts';
 
 /** The version tag every key starts from; bumping it invalidates every stored entry. */
 export const SIGNATURE_VERSION = 'memoflow/v2';

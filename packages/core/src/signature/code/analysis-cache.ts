@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hash } from '../../_hash.ts';
+import { hash } from '../../util/hash.ts';
 import type { StaticCode } from './hasher.ts';
 import type { ParamInfo } from './params.ts';
 import { packageRoot } from './project-paths.ts';

@@ -1,5 +1,5 @@
-import { hash, hashParts } from '../../_hash.ts';
 import { CapturedVariableError } from '../../errors.ts';
+import { hash, hashParts } from '../../util/hash.ts';
 import { type CachedAnalysis, readAnalysis, writeAnalysis } from './analysis-cache.ts';
 import { loadModule } from './ast.ts';
 import type { CallSite } from './call-site.ts';

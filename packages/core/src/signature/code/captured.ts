@@ -1,5 +1,5 @@
-import { hash } from '../../_hash.ts';
 import { CapturedVariableError, MemoflowError } from '../../errors.ts';
+import { hash } from '../../util/hash.ts';
 import { hashValue } from '../inputs/hash-inputs.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { OxcError, ParserOptions } from 'oxc-parser';
-import { onFirstUse } from '../../_dependency.ts';
+import { onFirstUse } from '../../util/on-first-use.ts';
 import type { AstNode, ParsedModule } from './ast.ts';
 
 /** How many module files this process has parsed: parsing is lazy and once per file. */

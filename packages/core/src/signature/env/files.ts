@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { onFirstUse } from '../../_dependency.ts';
-import { hash } from '../../_hash.ts';
+import { hash } from '../../util/hash.ts';
+import { onFirstUse } from '../../util/on-first-use.ts';
 
 const tinyglobby = onFirstUse<typeof import('tinyglobby')>('tinyglobby');
 
