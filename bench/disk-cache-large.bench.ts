@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
-import { DiskCache, decodeEntry, encodeEntry, MISS, v8Serializer } from '../packages/core/src/index.ts';
+import { decodeEntry, encodeEntry, MISS } from '../packages/core/src/backend-kit.ts';
+import { DiskCache, v8Serializer } from '../packages/core/src/index.ts';
 import { compare, report } from './_harness.ts';
 
 const ROUNDS = 9;

@@ -4,7 +4,8 @@
  * data the task. A job completes with the TaskResult (the output hash; the value is in the
  * cache), or fails with the error as ErrorJSON in `failedReason`.
  */
-import { ConfigError, type ErrorJSON, errorFromJSON, type TaskResult } from '@memoflow/core';
+import { ConfigError } from '@memoflow/core';
+import { type ErrorJSON, errorFromJSON, type TaskResult } from '@memoflow/core/executor';
 
 /** The queue both sides use unless told otherwise. */
 export const DEFAULT_QUEUE = 'memoflow';

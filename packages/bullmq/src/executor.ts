@@ -3,7 +3,8 @@
  * fan-in (BullMQ flows are trees; a pipeline is a DAG); this only enqueues the misses it is
  * handed, one job per task, and settles each when its job completes or fails.
  */
-import { BackendError, ConfigError, type Executor, type NodeTask, type TaskResult } from '@memoflow/core';
+import { BackendError, ConfigError } from '@memoflow/core';
+import type { Executor, NodeTask, TaskResult } from '@memoflow/core/executor';
 import { type ConnectionOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { clientOf, delay, inTime, serverOf, TIMED_OUT } from './_connection.ts';

@@ -4,15 +4,8 @@
  * cache and completes the job with the output hash only.
  */
 import { hostname } from 'node:os';
-import {
-  type CacheBackend,
-  ConfigError,
-  errorToJSON,
-  type NodeTask,
-  type Pipeline,
-  performTask,
-  type TaskResult,
-} from '@memoflow/core';
+import { type CacheBackend, ConfigError, type Pipeline } from '@memoflow/core';
+import { errorToJSON, type NodeTask, performTask, type TaskResult } from '@memoflow/core/executor';
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { delay } from './_connection.ts';
 import { LockKeeper } from './_lock-keeper.ts';

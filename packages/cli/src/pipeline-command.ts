@@ -4,7 +4,8 @@
  * (with `run --queue`, a Runner whose misses go to that queue's workers).
  */
 import { readFileSync } from 'node:fs';
-import { type Executor, type Pipeline, Runner } from '@memoflow/core';
+import { type Pipeline, Runner } from '@memoflow/core';
+import type { Executor } from '@memoflow/core/executor';
 import type { CliConfig, ConfigKey } from './config.ts';
 import { UsageError } from './errors.ts';
 import { loadPipeline } from './load.ts';

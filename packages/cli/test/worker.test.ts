@@ -5,7 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { decodeEntry, MISS, v8Serializer } from '@memoflow/core';
+import { v8Serializer } from '@memoflow/core';
+import { decodeEntry, MISS } from '@memoflow/core/backend-kit';
 import { RedisCache } from '@memoflow/redis';
 // BullMQ is a dependency of @memoflow/bullmq, not of the CLI: imported from there, to clean queues up.
 import { Queue } from 'bullmq';

@@ -1,18 +1,18 @@
-export * from './backend-kit.ts';
+/**
+ * `@memoflow/core`: memoize functions and run pipelines of them against a cache. Authors of
+ * backends import from `@memoflow/core/backend-kit`, authors of executors from
+ * `@memoflow/core/executor`.
+ */
 export type {
   CacheBackend,
   CacheInfo,
-  EntryInfo,
   EntryRecord,
-  LiveEntry,
-  NodeSignature,
   NodeUsage,
   OnProgress,
   PruneOptions,
   PruneResult,
   VerifyReport,
 } from './backends/contract.ts';
-export { KEY_PATTERN } from './backends/contract.ts';
 export {
   DiskCache,
   type DiskCacheInfo,
@@ -21,7 +21,6 @@ export {
 } from './backends/disk/disk-cache.ts';
 export { MemoryCache, type MemoryCacheOptions } from './backends/memory/memory-cache.ts';
 export {
-  PROMOTED_NODE,
   type Tier,
   TieredCache,
   type TieredCacheInfo,
@@ -52,16 +51,6 @@ export {
   RunReport,
   type RunReportData,
 } from './report/report.ts';
-export { type PerformOptions, performTask } from './run/remote/perform-task.ts';
-export {
-  type ErrorJSON,
-  type Executor,
-  errorFromJSON,
-  errorToJSON,
-  type NodeTask,
-  type TaskResult,
-  type UpstreamRef,
-} from './run/remote/task.ts';
 export type { ExplainOptions, ExplainReport, ExplainStatus, NodeExplanation } from './run/runner.ts';
 export {
   Runner,
@@ -70,14 +59,6 @@ export {
   type RunOptions,
   type RunResult,
 } from './run/runner.ts';
-export {
-  assertRoundTrips,
-  decodeEntry,
-  encodeEntry,
-  MISS,
-  type Serializer,
-  v8Serializer,
-} from './serializer/serializer.ts';
-export type { CodeAnalysis, ParamInfo } from './signature/code/analyze.ts';
+export { assertRoundTrips, type Serializer, v8Serializer } from './serializer/serializer.ts';
 export { HASH_PROTOCOL, hashValue } from './signature/inputs/hash-inputs.ts';
-export { composeKey, depsHashOf, NO_DEPS_HASH, SIGNATURE_VERSION, type Signature } from './signature/key.ts';
+export { SIGNATURE_VERSION, type Signature } from './signature/key.ts';

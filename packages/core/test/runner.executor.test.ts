@@ -4,18 +4,14 @@
  * JSON, values by reference), and what a worker refuses.
  */
 import { afterEach, describe, expect, test } from 'vitest';
+import { type Executor, errorFromJSON, errorToJSON, type NodeTask, performTask } from '../src/executor.ts';
 import {
   type CacheBackend,
   ConfigError,
-  type Executor,
-  errorFromJSON,
-  errorToJSON,
   func,
   MemoryCache,
   NodeFailedError,
-  type NodeTask,
   Pipeline,
-  performTask,
   Runner,
   SignatureMismatchError,
 } from '../src/index.ts';

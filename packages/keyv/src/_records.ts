@@ -10,7 +10,7 @@
  * ```
  */
 import { hash } from 'node:crypto';
-import type { NodeSignature } from '@memoflow/core';
+import type { NodeSignature } from '@memoflow/core/backend-kit';
 
 const ENTRY_MAGIC = 'memoflow-entry/1\n';
 const ACCESS_MAGIC = 'memoflow-access/1\n';

@@ -5,28 +5,30 @@
  */
 import { hash } from 'node:crypto';
 import {
-  assertKey,
-  assertLimit,
-  assertNode,
-  assertTtl,
   BackendError,
   type CacheBackend,
   type CacheInfo,
   ConfigError,
+  type EntryRecord,
+  type PruneOptions,
+  type PruneResult,
+  type VerifyReport,
+} from '@memoflow/core';
+import {
+  assertKey,
+  assertLimit,
+  assertNode,
+  assertTtl,
   countPruned,
   type EntryInfo,
-  type EntryRecord,
   emptyPruneResult,
   emptyVerifyReport,
   isClean,
   type NodeSignature,
-  type PruneOptions,
-  type PruneResult,
   planPrune,
   summarize,
   UsageCounters,
-  type VerifyReport,
-} from '@memoflow/core';
+} from '@memoflow/core/backend-kit';
 import type { Keyv } from 'keyv';
 import { AccessLog } from './_access.ts';
 import {

@@ -10,7 +10,7 @@
  * no valid tag, is treated as absent: the node's next miss is explained as `new`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { NodeSignature } from '@memoflow/core';
+import type { NodeSignature } from '@memoflow/core/backend-kit';
 
 const TAG_PREFIX = 'hmac-sha256:';
 const TAG_HEX = 64;

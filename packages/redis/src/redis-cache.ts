@@ -5,25 +5,27 @@
  * the run.
  */
 import {
-  assertKey,
-  assertNode,
-  assertTtl,
   BackendError,
   type CacheBackend,
   type CacheInfo,
   ConfigError,
-  countPruned,
-  type EntryInfo,
   type EntryRecord,
-  emptyPruneResult,
-  type NodeSignature,
   type PruneOptions,
   type PruneResult,
+  type VerifyReport,
+} from '@memoflow/core';
+import {
+  assertKey,
+  assertNode,
+  assertTtl,
+  countPruned,
+  type EntryInfo,
+  emptyPruneResult,
+  type NodeSignature,
   planPrune,
   summarize,
   UsageCounters,
-  type VerifyReport,
-} from '@memoflow/core';
+} from '@memoflow/core/backend-kit';
 import { createClient, ErrorReply, RESP_TYPES } from 'redis';
 import { AccessLog } from './_access-log.ts';
 import { Breaker } from './_breaker.ts';

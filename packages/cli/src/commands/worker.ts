@@ -71,7 +71,7 @@ async function work(module: string, flags: WorkerFlags): Promise<void> {
   }
   const [, { startWorker }] = await loadOptional('memoflow worker', ['@memoflow/redis', '@memoflow/bullmq']);
   const [{ errorToJSON }, { loadPipeline }, { openBackend }] = await Promise.all([
-    import('@memoflow/core'),
+    import('@memoflow/core/executor'),
     import('../load.ts'),
     import('../open-backend.ts'),
   ]);

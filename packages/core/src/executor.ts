@@ -1,0 +1,16 @@
+/**
+ * `@memoflow/core/executor`: for authors of executors, which compute a run's misses elsewhere
+ * (BullMQ workers, say). A Runner hands an executor `NodeTask`s; a worker performs each with
+ * `performTask` against the same cache and reports a `TaskResult`, or the error as JSON.
+ */
+
+export { type PerformOptions, performTask } from './run/remote/perform-task.ts';
+export {
+  type ErrorJSON,
+  type Executor,
+  errorFromJSON,
+  errorToJSON,
+  type NodeTask,
+  type TaskResult,
+  type UpstreamRef,
+} from './run/remote/task.ts';
