@@ -1,6 +1,6 @@
 import { ConfigError, CycleError, DuplicateOutputError } from '../errors.ts';
 import { type Memoized, memoOf } from '../memo/func.ts';
-import type { PipelineNode } from './pipeline.ts';
+import type { PipelineNode } from './types.ts';
 
 /** How many names an error message lists before it says how many more there are. */
 const LISTED_NAMES = 20;

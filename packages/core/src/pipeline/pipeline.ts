@@ -1,15 +1,11 @@
 import { ConfigError, quote } from '../errors.ts';
 import { MEMO, type Memoized, memoOf } from '../memo/func.ts';
-import type { NodeInfo } from '../memo/memo.ts';
 import { cycleError, duplicateError, mapError, unknownOutputsError } from './errors.ts';
 import { ancestors, topologicalOrder } from './graph.ts';
 import { renderDot, renderMermaid } from './render.ts';
+import type { PipelineNode } from './types.ts';
 
-/** A node of a Pipeline: how a memoized function is wired, and the function itself. */
-export interface PipelineNode extends NodeInfo {
-  /** The memoized function. */
-  fn: Memoized<(...args: any[]) => any>;
-}
+export type { PipelineNode } from './types.ts';
 
 /**
  * A DAG of memoized functions, wired by name: a node takes, for each of its parameters, the

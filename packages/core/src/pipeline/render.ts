@@ -1,10 +1,17 @@
-import type { PipelineNode } from './pipeline.ts';
+import { mermaidText } from '../util/diagram-text.ts';
+
+/** What a picture shows of a node: its name, what it takes, and whether it is mapped. */
+export interface GraphNode {
+  name: string;
+  inputs: readonly string[];
+  map?: string;
+}
 
 /**
  * The graph in Mermaid (`flowchart LR`): external inputs as stadiums, nodes as boxes, a node
  * mapped over an input labelled `name[]`. Ids are generated; names are quoted and escaped.
  */
-export function renderMermaid(nodes: readonly PipelineNode[], inputs: readonly string[]): string {
+export function renderMermaid(nodes: readonly GraphNode[], inputs: readonly string[]): string {
   const ids = new Map<string, string>();
   const lines = ['flowchart LR'];
   for (const [i, name] of inputs.entries()) {
@@ -20,7 +27,7 @@ export function renderMermaid(nodes: readonly PipelineNode[], inputs: readonly s
 }
 
 /** The graph in Graphviz DOT: inputs as dashed ellipses, nodes as boxes, mapped nodes as stacks. */
-export function renderDot(nodes: readonly PipelineNode[], inputs: readonly string[]): string {
+export function renderDot(nodes: readonly GraphNode[], inputs: readonly string[]): string {
   const lines = ['digraph memoflow {', '  rankdir=LR;', '  node [shape=box];'];
   for (const name of inputs) lines.push(`  ${dotText(name)} [shape=ellipse, style=dashed];`);
   for (const node of nodes) {
@@ -36,20 +43,10 @@ export function renderDot(nodes: readonly PipelineNode[], inputs: readonly strin
 }
 
 /** Edges from every input (external or produced) to the nodes taking it, by consumer in order. */
-function inputEdges(nodes: readonly PipelineNode[]): [string, string][] {
+function inputEdges(nodes: readonly GraphNode[]): [string, string][] {
   const edges: [string, string][] = [];
   for (const node of nodes) for (const input of new Set(node.inputs)) edges.push([input, node.name]);
   return edges;
-}
-
-/**
- * Mermaid label text: entity codes for what would end the quoted label, start an entity, turn on
- * markdown or read as HTML; line breaks as spaces.
- */
-export function mermaidText(name: string): string {
-  return name.replace(/[#"`<>&]|[\r\n]/g, (char) =>
-    char === '\r' || char === '\n' ? ' ' : `#${char.charCodeAt(0)};`,
-  );
 }
 
 /** A DOT quoted string; a line break becomes DOT's own `\n`. */

@@ -1,6 +1,6 @@
-import { mermaidText } from '../pipeline/render.ts';
-import type { NodeReport, NodeStatus, RunReportData } from './report.ts';
+import { mermaidText } from '../util/diagram-text.ts';
 import { formatBytes, formatDuration, itemCounts, STATUS_ORDER, summarySentence } from './text.ts';
+import type { NodeReport, NodeStatus, RunReportData } from './types.ts';
 
 const MARKDOWN_STATUS: Record<NodeStatus, string> = {
   hit: '✅ hit',

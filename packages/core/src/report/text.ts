@@ -1,4 +1,4 @@
-import type { NodeReport, NodeStatus, RunReportData } from './report.ts';
+import type { NodeReport, NodeStatus, RunReportData } from './types.ts';
 
 /** The mark each status gets in the verbose line and the text table (the seed's style). */
 const STATUS_MARK: Record<NodeStatus, string> = {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hash } from '../../util/hash.ts';
-import type { StaticCode } from './hasher.ts';
 import type { ParamInfo } from './params.ts';
 import { packageRoot } from './project-paths.ts';
 import { resolveSpecifier } from './resolve.ts';
+import type { Resolution, StaticCode } from './types.ts';
 
 let analyzerVersion: string | undefined;
 
@@ -25,9 +25,6 @@ function version(): string {
   }
   return analyzerVersion;
 }
-
-/** One specifier resolution an analysis relied on: re-resolved to check the analysis still holds. */
-export type Resolution = [specifier: string, fromFile: string, kind: 'import' | 'require', result: string];
 
 /** A function's static code analysis as stored between processes. */
 export interface CachedAnalysis {

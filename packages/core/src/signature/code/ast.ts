@@ -1,19 +1,7 @@
+import type { AstNode } from './types.ts';
+
 export { loadModule, parseSource, parseStats } from './parse.ts';
-
-/** An ESTree node as oxc-parser produces it (TypeScript AST shape); `start`/`end` are UTF-16 offsets. */
-export interface AstNode {
-  type: string;
-  start: number;
-  end: number;
-  [key: string]: any;
-}
-
-export interface ParsedModule {
-  /** Absolute path of the file. */
-  file: string;
-  source: string;
-  program: AstNode;
-}
+export type { AstNode, ParsedModule } from './types.ts';
 
 /** Keys that never hold runtime meaning: positions, raw spellings, and TypeScript's type positions. */
 const SKIPPED_KEYS = new Set([

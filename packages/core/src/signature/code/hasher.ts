@@ -31,30 +31,9 @@ import {
 import { normalize as normalizeOf } from './normalize.ts';
 import { portablePath } from './project-paths.ts';
 import { type Binding, freeReferences } from './scope.ts';
+import type { PackageUse, StaticCode } from './types.ts';
 
-/** A package the hashed code imports, and where from: its version and dependency closure are the env. */
-export interface PackageUse {
-  fromFile: string;
-  dir?: string;
-}
-
-/** The static part of a function's code hash: everything its source and the project's sources show. */
-export interface StaticCode {
-  /** Label → hash of each piece of code: `<self>`, same-module names, `lib/x#name`, `lib/x#*` for whole modules. */
-  parts: Record<string, string>;
-  packages: Map<string, PackageUse>;
-  /** Names bound in an enclosing function whose values only the running closure holds. */
-  captured: string[];
-  /** Captured names assigned again in the scope that declares them, with where. */
-  reassigned: Record<string, string>;
-  /** `process.env` names the code reads. */
-  envNames: string[];
-  hazards: Hazard[];
-  /** What `dependencyDepth` left out: the labels of imports not followed. */
-  cut: string[];
-  /** Every source file read, with its content hash: a cached analysis holds while they are unchanged. */
-  files: Record<string, string>;
-}
+export type { PackageUse, StaticCode } from './types.ts';
 
 /**
  * Walks a function's code and everything it reaches in project source — same-module declarations,

@@ -8,14 +8,9 @@ import {
   unwrap,
 } from './ast.ts';
 import { isStandardGlobal } from './globals.ts';
+import type { Hazard } from './types.ts';
 
-/** A dependency the source shows but no hash can see: said to the user once per function, with its line. */
-export interface Hazard {
-  /** `file:line` of the code that has it. */
-  where: string;
-  /** What it depends on and how to make memoflow see it. */
-  message: string;
-}
+export type { Hazard } from './types.ts';
 
 /** What hashed code reads from the process environment and from outside the source. */
 export interface Reads {

@@ -1,4 +1,3 @@
-import type { Resolution } from './analysis-cache.ts';
 import {
   type AstNode,
   children,
@@ -10,6 +9,7 @@ import {
 } from './ast.ts';
 import { type Resolved, resolveSpecifier } from './resolve.ts';
 import { type Binding, bindingsOf } from './scope.ts';
+import type { Resolution } from './types.ts';
 
 /** What an imported name turns out to be, once the import is resolved the way the program resolved it. */
 export type ImportTarget =

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { OxcError, ParserOptions } from 'oxc-parser';
 import { onFirstUse } from '../../util/on-first-use.ts';
-import type { AstNode, ParsedModule } from './ast.ts';
+import type { AstNode, ParsedModule } from './types.ts';
 
 /** How many module files this process has parsed: parsing is lazy and once per file. */
 export const parseStats = { modules: 0 };

@@ -37,16 +37,10 @@ import type { UnhashableInputError } from '../../errors.ts';
 import type { classIdentity } from '../code/class-identity.ts';
 import { explain } from './diagnose.ts';
 import { Encoder } from './encoder.ts';
+import type { InputEncoding } from './types.ts';
 
 export { HASH_PROTOCOL } from './kind.ts';
-
-/** The canonical encoding of a list of named values. */
-export interface InputEncoding {
-  /** The whole encoding as a string when it is small (≤ 4096 chars) and contains no binary data; else undefined. Usable directly as an in-memory map key. */
-  readonly text: string | undefined;
-  /** Hex sha256 of the encoding (computed on first call, then cached). Equal encodings ⇔ equal digests. */
-  digest(): string;
-}
+export type { InputEncoding } from './types.ts';
 
 /**
  * Encodes values[i] (labelled names[i], error path root paths[i] ?? `args[${i}]`) in order. `node` names the function for errors.

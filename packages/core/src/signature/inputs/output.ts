@@ -5,7 +5,7 @@
  * string is streamed in slices.
  */
 import { type HashStream, primitive } from '../../util/hash.ts';
-import type { InputEncoding } from './hash-inputs.ts';
+import type { InputEncoding } from './types.ts';
 
 export const TEXT_LIMIT = 4096;
 export const FLUSH_AT = 64 * 1024;

@@ -1,0 +1,8 @@
+import type { Memoized } from '../memo/func.ts';
+import type { NodeInfo } from '../memo/memo.ts';
+
+/** A node of a Pipeline: how a memoized function is wired, and the function itself. */
+export interface PipelineNode extends NodeInfo {
+  /** The memoized function. */
+  fn: Memoized<(...args: any[]) => any>;
+}
