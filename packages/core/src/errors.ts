@@ -84,7 +84,7 @@ export class ConfigError extends MemoflowError {
 /** A memoized function or pipeline node threw; the user's error is the `cause`. */
 export class NodeFailedError extends MemoflowError {
   /** The run's report, when a Runner run failed: what finished, what failed, what was skipped. */
-  report?: import('./report/report.ts').RunReport;
+  report?: import('./report/index.ts').RunReport;
 
   constructor(
     readonly node: string,

@@ -4,13 +4,14 @@
  * `performTask` against the same cache and reports a `TaskResult`, or the error as JSON.
  */
 
-export { type PerformOptions, performTask } from './run/remote/perform-task.ts';
 export {
   type ErrorJSON,
   type Executor,
   errorFromJSON,
   errorToJSON,
   type NodeTask,
+  type PerformOptions,
+  performTask,
   type TaskResult,
   type UpstreamRef,
-} from './run/remote/task.ts';
+} from './run/index.ts';

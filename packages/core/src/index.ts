@@ -42,23 +42,22 @@ export {
   SignatureMismatchError,
   UnhashableInputError,
 } from './errors.ts';
-export { type CacheMode, type FuncOptions, func, type Memoized } from './memo/func.ts';
-export { Pipeline, type PipelineNode } from './pipeline/pipeline.ts';
+export { type CacheMode, type FuncOptions, func, type Memoized } from './memo/index.ts';
+export { Pipeline, type PipelineNode } from './pipeline/index.ts';
 export {
   type MissReason,
   type NodeReport,
   type NodeStatus,
   RunReport,
   type RunReportData,
-} from './report/report.ts';
-export type { ExplainOptions, ExplainReport, ExplainStatus, NodeExplanation } from './run/runner.ts';
+} from './report/index.ts';
+export type { ExplainOptions, ExplainReport, ExplainStatus, NodeExplanation } from './run/index.ts';
 export {
   Runner,
   type RunnerCacheOptions,
   type RunnerOptions,
   type RunOptions,
   type RunResult,
-} from './run/runner.ts';
-export { assertRoundTrips, type Serializer, v8Serializer } from './serializer/serializer.ts';
-export { HASH_PROTOCOL, hashValue } from './signature/inputs/hash-inputs.ts';
-export { SIGNATURE_VERSION, type Signature } from './signature/key.ts';
+} from './run/index.ts';
+export { assertRoundTrips, type Serializer, v8Serializer } from './serializer/index.ts';
+export { HASH_PROTOCOL, hashValue, SIGNATURE_VERSION, type Signature } from './signature/index.ts';

@@ -1,8 +1,8 @@
 import type { CacheBackend } from '../backends/contract.ts';
 import { ConfigError, quote } from '../errors.ts';
-import type { Serializer } from '../serializer/serializer.ts';
-import { captureCallSite } from '../signature/code/call-site.ts';
-import type { Signature } from '../signature/key.ts';
+import type { Serializer } from '../serializer/index.ts';
+import type { Signature } from '../signature/index.ts';
+import { captureCallSite } from '../signature/index.ts';
 import { type CacheMode, Memo } from './memo.ts';
 
 export type { CacheMode } from './memo.ts';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.ts';
-import type { CodeAnalysis } from '../signature/code/analyze.ts';
+import type { CodeAnalysis } from '../signature/index.ts';
 
 /** The options that decide what a call's inputs are. */
 export interface InputOptions {

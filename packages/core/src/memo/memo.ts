@@ -1,13 +1,23 @@
 import type { CacheBackend, NodeSignature } from '../backends/contract.ts';
 import { MemoryCache } from '../backends/memory/memory-cache.ts';
 import { ConfigError } from '../errors.ts';
-import { decodeEntry, encodeEntry, MISS, type Serializer, v8Serializer } from '../serializer/serializer.ts';
-import { analyzeCode, type CodeAnalysis, type CodeTarget } from '../signature/code/analyze.ts';
-import { envHash, envVarsText, staticEnv } from '../signature/env/env-hash.ts';
-import { type FilesState, filesState } from '../signature/env/files.ts';
-import { encodeInputs, hashValue } from '../signature/inputs/hash-inputs.ts';
-import { composeKey, NO_DEPS_HASH, type Signature } from '../signature/key.ts';
-import { hash } from '../util/hash.ts';
+import { decodeEntry, encodeEntry, MISS, type Serializer, v8Serializer } from '../serializer/index.ts';
+import {
+  analyzeCode,
+  type CodeAnalysis,
+  type CodeTarget,
+  composeKey,
+  encodeInputs,
+  envHash,
+  envVarsText,
+  type FilesState,
+  filesState,
+  hashValue,
+  NO_DEPS_HASH,
+  type Signature,
+  staticEnv,
+} from '../signature/index.ts';
+import { hash } from '../util/index.ts';
 import { type InputPlan, inputValues, planInputs, primitivesText, sameArgs } from './inputs.ts';
 import { storeResult, warnOnce } from './store.ts';
 

@@ -1,5 +1,5 @@
 import { ConfigError, CycleError, DuplicateOutputError } from '../errors.ts';
-import { type Memoized, memoOf } from '../memo/func.ts';
+import { type Memoized, memoOf } from '../memo/index.ts';
 import type { PipelineNode } from './types.ts';
 
 /** How many names an error message lists before it says how many more there are. */

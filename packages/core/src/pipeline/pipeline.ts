@@ -1,5 +1,5 @@
 import { ConfigError, quote } from '../errors.ts';
-import { MEMO, type Memoized, memoOf } from '../memo/func.ts';
+import { MEMO, type Memoized, memoOf } from '../memo/index.ts';
 import { cycleError, duplicateError, mapError, unknownOutputsError } from './errors.ts';
 import { ancestors, topologicalOrder } from './graph.ts';
 import { renderDot, renderMermaid } from './render.ts';

@@ -1,4 +1,4 @@
-import { mermaidText } from '../util/diagram-text.ts';
+import { mermaidText } from '../util/index.ts';
 
 /** What a picture shows of a node: its name, what it takes, and whether it is mapped. */
 export interface GraphNode {

@@ -1,5 +1,4 @@
-import type { Memoized } from '../memo/func.ts';
-import type { NodeInfo } from '../memo/memo.ts';
+import type { Memoized, NodeInfo } from '../memo/index.ts';
 
 /** A node of a Pipeline: how a memoized function is wired, and the function itself. */
 export interface PipelineNode extends NodeInfo {

@@ -1,4 +1,4 @@
-import { mermaidText } from '../util/diagram-text.ts';
+import { mermaidText } from '../util/index.ts';
 import { formatBytes, formatDuration, itemCounts, STATUS_ORDER, summarySentence } from './text.ts';
 import type { NodeReport, NodeStatus, RunReportData } from './types.ts';
 

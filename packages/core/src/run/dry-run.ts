@@ -1,6 +1,6 @@
-import type { Pipeline } from '../pipeline/pipeline.ts';
-import type { MissReason } from '../report/report.ts';
-import { hashParts } from '../util/hash.ts';
+import type { Pipeline } from '../pipeline/index.ts';
+import type { MissReason } from '../report/index.ts';
+import { hashParts } from '../util/index.ts';
 import { itemsOf, lookupItems, nodeSignature } from './map.ts';
 import type { NodeRun, NodeSignatureParts, RunContext } from './node-run.ts';
 import { planRuns } from './schedule.ts';

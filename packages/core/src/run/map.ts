@@ -1,9 +1,9 @@
 import { quote } from '../errors.ts';
-import { warnOnce } from '../memo/store.ts';
-import type { MissReason } from '../report/report.ts';
-import { decodeEntry, encodeEntry, MISS } from '../serializer/serializer.ts';
-import { composeKey } from '../signature/key.ts';
-import { hash, hashParts } from '../util/hash.ts';
+import { warnOnce } from '../memo/index.ts';
+import type { MissReason } from '../report/index.ts';
+import { decodeEntry, encodeEntry, MISS } from '../serializer/index.ts';
+import { composeKey } from '../signature/index.ts';
+import { hash, hashParts } from '../util/index.ts';
 import { explainMiss } from './miss-reasons.ts';
 import type { MapItem, NodeRun } from './node-run.ts';
 import { computeItemsRemotely, runsRemotely } from './remote/dispatch.ts';

@@ -1,5 +1,5 @@
 import type { NodeSignature } from '../backends/contract.ts';
-import type { MissReason } from '../report/report.ts';
+import type { MissReason } from '../report/index.ts';
 
 /** The parts of a signature a miss is explained from. */
 export type SignatureParts = Pick<

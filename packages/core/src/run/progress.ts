@@ -3,8 +3,8 @@
  * `memoflow ▸ 12/40 nodes · 9 hit · running clean, score · 3.2s`.
  */
 
-import type { NodeStatus } from '../report/report.ts';
-import { formatCount, formatDuration } from '../report/text.ts';
+import type { NodeStatus } from '../report/index.ts';
+import { formatCount, formatDuration } from '../report/index.ts';
 
 export interface ProgressOptions {
   /**

@@ -1,6 +1,6 @@
 import { ConfigError, MissingInputError, NodeFailedError } from '../errors.ts';
-import type { Pipeline, PipelineNode } from '../pipeline/pipeline.ts';
-import { RunReport } from '../report/report.ts';
+import type { Pipeline, PipelineNode } from '../pipeline/index.ts';
+import { RunReport } from '../report/index.ts';
 import { computeItems, itemsOf, runPerItem } from './map.ts';
 import { NodeRun, type RunContext } from './node-run.ts';
 import { createProgress, type Progress } from './progress.ts';

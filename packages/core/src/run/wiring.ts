@@ -1,4 +1,4 @@
-import type { PipelineNode } from '../pipeline/pipeline.ts';
+import type { PipelineNode } from '../pipeline/index.ts';
 
 /** How one node of a plan is fed: the same for every run of the plan, so it is built once per plan. */
 export interface NodeWiring {

@@ -1,5 +1,5 @@
 import type { NodeSignature } from '../backends/contract.ts';
-import { hash, hashParts } from '../util/hash.ts';
+import { hash, hashParts } from '../util/index.ts';
 
 /** The version tag every key starts from; bumping it invalidates every stored entry. */
 export const SIGNATURE_VERSION = 'memoflow/v2';

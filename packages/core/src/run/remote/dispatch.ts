@@ -3,8 +3,8 @@
  * by cache key), handing it over, and reading the result back from the cache the worker wrote.
  */
 
-import { decodeEntry, encodeEntry, MISS, v8Serializer } from '../../serializer/serializer.ts';
-import { hash, hashParts } from '../../util/hash.ts';
+import { decodeEntry, encodeEntry, MISS, v8Serializer } from '../../serializer/index.ts';
+import { hash, hashParts } from '../../util/index.ts';
 import type { NodeRun, NodeSignatureParts } from '../node-run.ts';
 import type { NodeTask, TaskResult, UpstreamRef } from './task.ts';
 

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hash } from '../../util/hash.ts';
+import { hash } from '../../util/index.ts';
 import type { ParamInfo } from './params.ts';
 import { packageRoot } from './project-paths.ts';
 import { resolveSpecifier } from './resolve.ts';

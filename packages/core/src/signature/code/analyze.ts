@@ -1,5 +1,5 @@
 import { CapturedVariableError } from '../../errors.ts';
-import { hash, hashParts } from '../../util/hash.ts';
+import { hash, hashParts } from '../../util/index.ts';
 import { type CachedAnalysis, readAnalysis, writeAnalysis } from './analysis-cache.ts';
 import { loadModule } from './ast.ts';
 import type { CallSite } from './call-site.ts';

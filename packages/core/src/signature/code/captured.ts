@@ -1,5 +1,5 @@
 import { CapturedVariableError, MemoflowError } from '../../errors.ts';
-import { hash } from '../../util/hash.ts';
+import { hash } from '../../util/index.ts';
 import { hashValue } from '../inputs/hash-inputs.ts';
 
 /**

@@ -2,7 +2,7 @@
  * The code identity of a class: what an instance's hash carries so that editing a method of its
  * class, or passing an instance of another class of the same name, changes the key.
  */
-import { primitive } from '../../util/hash.ts';
+import { primitive } from '../../util/index.ts';
 
 /** Computes a class's exact code identity; set by the code analysis (analyze.ts) when it loads. */
 let exactIdentity: ((ctor: Function) => string | undefined) | undefined;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { hash } from '../../util/hash.ts';
+import { hash } from '../../util/index.ts';
 import { type AstNode, type ParsedModule, unwrap } from './ast.ts';
 import {
   builtinHazard,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { OxcError, ParserOptions } from 'oxc-parser';
-import { onFirstUse } from '../../util/on-first-use.ts';
+import { onFirstUse } from '../../util/index.ts';
 import type { AstNode, ParsedModule } from './types.ts';
 
 /** How many module files this process has parsed: parsing is lazy and once per file. */

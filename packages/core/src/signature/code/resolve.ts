@@ -3,7 +3,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, isAbsolute, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NapiResolveOptions, ResolverFactory } from 'oxc-resolver';
-import { onFirstUse } from '../../util/on-first-use.ts';
+import { onFirstUse } from '../../util/index.ts';
 import { currentRuntime } from './resolve-runtime.ts';
 
 /** What an import specifier names, as the running program resolved it. */

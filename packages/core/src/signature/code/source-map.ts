@@ -4,7 +4,7 @@ import { findSourceMap } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TraceMap } from '@jridgewell/trace-mapping';
-import { onFirstUse } from '../../util/on-first-use.ts';
+import { onFirstUse } from '../../util/index.ts';
 import type { ScriptInfo } from './inspector.ts';
 
 /** Where a function's code is, in the file a user edits: after source maps, the original file. */

@@ -1,4 +1,4 @@
-import { hash, hashParts } from '../../util/hash.ts';
+import { hash, hashParts } from '../../util/index.ts';
 import { packageEnv } from './package-closure.ts';
 
 /** The environment parts that do not change while a process runs: runtime, platform, arch, package versions. */

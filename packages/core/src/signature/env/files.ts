@@ -1,7 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { hash } from '../../util/hash.ts';
-import { onFirstUse } from '../../util/on-first-use.ts';
+import { hash, onFirstUse } from '../../util/index.ts';
 
 const tinyglobby = onFirstUse<typeof import('tinyglobby')>('tinyglobby');
 

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { hashParts } from '../../util/hash.ts';
+import { hashParts } from '../../util/index.ts';
 import {
   type InstalledPackage,
   packageNameOf,

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
-import { hash } from '../../util/hash.ts';
+import { hash } from '../../util/index.ts';
 import type { InstalledPackage } from './installed-package.ts';
 
 /** A patch applied to an installed package. */

@@ -4,7 +4,7 @@
  * written here because their tokens depend on that: a lone surrogate must be escaped, and a long
  * string is streamed in slices.
  */
-import { type HashStream, primitive } from '../../util/hash.ts';
+import { type HashStream, primitive } from '../../util/index.ts';
 import type { InputEncoding } from './types.ts';
 
 export const TEXT_LIMIT = 4096;
