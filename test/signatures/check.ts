@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { CallRecord, SignatureCase } from './harness.ts';
+import type { CallRecord, SignatureCase } from './types.ts';
 
 /** One fresh process of a case: what it printed and the calls it reported. */
 export interface RunResult {
