@@ -1,7 +1,8 @@
 /**
  * Every ```ts block of each package README is a program: each runs in a fresh process, with the
- * workspace packages installed from source, and prints what its comments say. Blocks on Redis
- * use the tests' Redis under a prefix of their own, removed afterwards.
+ * workspace packages installed from source, and prints what its comments say (the conformance
+ * suite's is a test file: vitest runs it). Blocks on Redis use the tests' Redis under a prefix of
+ * their own, removed afterwards.
  */
 import { describeReadmeBlocks } from './support/readme-blocks.ts';
 
@@ -26,3 +27,7 @@ describeReadmeBlocks(
 describeReadmeBlocks('packages/keyv/README.md', readme('keyv'), [/^16 16\n1\n$/], {
   redisKeys: ['example-keyv:*'],
 });
+
+describeReadmeBlocks('packages/conformance/README.md', readme('conformance'), [
+  { vitest: true, prints: /Test Files {2}1 passed \(1\)\n\s+Tests {2}(\d{2,}) passed \(\1\)\n/ },
+]);

@@ -8,8 +8,8 @@ import { type PackedWorkspace, packWorkspace, tarballFiles, tarballManifest } fr
 /**
  * memoflow as users get it: the public packages built and packed from a copy of this working tree,
  * their tarballs checked, core installed from its tarball alone, then everything published to a
- * private registry and installed from there into an empty project that runs the CLI, loads core
- * from CommonJS and type-checks a strict TypeScript app.
+ * private registry and installed from there into an empty project that runs the CLI, runs the
+ * conformance suite under vitest, loads core from CommonJS and type-checks a strict TypeScript app.
  */
 
 const packagesDir = new URL('../../packages/', import.meta.url);
@@ -19,6 +19,9 @@ const publicPackages = readdirSync(packagesDir)
   .map((manifest) => manifest.name as string);
 const typescriptMajor = JSON.parse(
   readFileSync(new URL('../../node_modules/typescript/package.json', import.meta.url), 'utf8'),
+).version.split('.')[0];
+const vitestMajor = JSON.parse(
+  readFileSync(new URL('../../node_modules/vitest/package.json', import.meta.url), 'utf8'),
 ).version.split('.')[0];
 const nodeMajor = process.versions.node.split('.')[0];
 
@@ -112,6 +115,8 @@ describe('installed from a registry', () => {
         'install',
         '@memoflow/core',
         '@memoflow/cli',
+        '@memoflow/conformance',
+        `vitest@${vitestMajor}`,
         `typescript@${typescriptMajor}`,
         `@types/node@${nodeMajor}`,
         ...withRegistry,
@@ -149,6 +154,24 @@ export default new Pipeline([numbers, doubled, total]);
       outputs: { total: 20 },
       statuses: ['numbers: hit', 'doubled: hit', 'total: hit'],
     });
+  }, 120_000);
+
+  test("a backend's test file runs the published conformance suite under vitest, from dist", async () => {
+    writeFileSync(
+      join(project, 'memory-cache.test.mjs'),
+      `import { describeCacheBackend } from '@memoflow/conformance';
+import { MemoryCache } from '@memoflow/core';
+
+describeCacheBackend('MemoryCache', () => new MemoryCache(), {
+  bounded: ({ maxEntries, maxBytes }) => new MemoryCache({ maxEntries, maxBytes }),
+});
+`,
+    );
+    const { stdout } = await run('npx', ['--no', '--', 'vitest', 'run', 'memory-cache.test.mjs'], {
+      cwd: project,
+      env: { NO_COLOR: '1' },
+    });
+    expect(stdout).toMatch(/Test Files {2}1 passed \(1\)\n\s+Tests {2}(\d{2,}) passed \(\1\)\n/);
   }, 120_000);
 
   test('core loads by require() from CommonJS', async () => {

@@ -4,15 +4,17 @@
  * memoflow-source condition) as an install would place them, so a block runs exactly as written.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
-import { describeWithRedis, TEST_REDIS_URL } from '../../packages/conformance/src/redis.ts';
 import { scratchProject, tsxLoader } from '../../packages/core/test/support/processes.ts';
+import { describeWithRedis, TEST_REDIS_URL } from '../../packages/test-utils/src/redis.ts';
 
 const run = promisify(execFile);
+const require = createRequire(import.meta.url);
 const packages = fileURLToPath(new URL('../../packages/', import.meta.url));
 
 /** What a block's project finds in node_modules: the workspace packages and the stores their READMEs use. */
@@ -22,12 +24,17 @@ const installed: Record<string, string> = {
   '@memoflow/redis': join(packages, 'redis'),
   '@memoflow/bullmq': join(packages, 'bullmq'),
   '@memoflow/keyv': join(packages, 'keyv'),
+  '@memoflow/conformance': join(packages, 'conformance'),
   keyv: realpathSync(join(packages, 'keyv/node_modules/keyv')),
   '@keyv/redis': realpathSync(join(packages, 'keyv/node_modules/@keyv/redis')),
 };
 
 /** The `memoflow` binary the CLI package's `bin` names. */
 const memoflowBin = join(packages, 'cli/bin/memoflow.js');
+
+/** The `vitest` binary, and the config that makes it load the workspace packages from source. */
+const vitestBin = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
+const vitestConfig = `export default { resolve: { conditions: ['memoflow-source'] }, ssr: { resolve: { conditions: ['memoflow-source'] } } };\n`;
 
 /**
  * The environment a block runs in: this one without memoflow's settings, colour switches or CI
@@ -51,6 +58,12 @@ export interface BlockCheck {
    * place of `MODULE`, instead of running the block itself; `prints` sees the runs' stdout in turn.
    */
   memoflow?: string[][];
+  /**
+   * The block is a vitest test file: it is saved as `block-<n>.test.ts` and run with
+   * `vitest run`; `prints` sees vitest's stdout.
+   * @default false
+   */
+  vitest?: boolean;
 }
 
 export interface ReadmeBlocksOptions {
@@ -59,6 +72,12 @@ export interface ReadmeBlocksOptions {
    * ran, whether they passed or not.
    */
   redisKeys?: string[];
+  /**
+   * Files copied into the block's project before any block runs, by their path there: the
+   * modules of an example that its README's blocks import (`import … from './map-cache.ts'`).
+   * @default {}
+   */
+  files?: Record<string, URL>;
 }
 
 /** The ```ts blocks of a Markdown file, in order. */
@@ -93,8 +112,13 @@ export function describeReadmeBlocks(
       mkdirSync(dirname(link), { recursive: true });
       symlinkSync(target, link, 'dir');
     }
+    for (const [path, source] of Object.entries(options.files ?? {}))
+      copyFileSync(source, join(project.dir, path));
+    project.write('vitest.config.mjs', vitestConfig);
     afterAll(() => project.dispose());
     const env = blockEnv({ MEMOFLOW_CACHE_DIR: join(project.dir, '.memoflow'), REDIS_URL: TEST_REDIS_URL });
+    // vitest colours its report when it runs under vitest, whatever the terminal.
+    const testEnv = { ...env, NO_COLOR: '1' };
 
     test('has the code blocks this test knows', () => {
       expect(blocks).toHaveLength(checks.length);
@@ -106,11 +130,13 @@ export function describeReadmeBlocks(
       const check: BlockCheck = given instanceof RegExp ? { prints: given } : given;
       const body = () =>
         test(`code block ${i + 1} runs and prints what it says`, async () => {
-          const file = `block-${i + 1}.ts`;
+          const file = check.vitest ? `block-${i + 1}.test.ts` : `block-${i + 1}.ts`;
           project.write(file, block);
           let stdout = '';
           for (const argv of commandLines(check, file))
-            stdout += (await run(process.execPath, argv, { cwd: project.dir, env })).stdout;
+            stdout += (
+              await run(process.execPath, argv, { cwd: project.dir, env: check.vitest ? testEnv : env })
+            ).stdout;
           expect(stdout).toMatch(check.prints);
         });
       if (block.includes('REDIS_URL')) {
@@ -127,6 +153,7 @@ export function describeReadmeBlocks(
 
 /** The Node arguments of the processes that run a block saved as `file`, in order. */
 function commandLines(check: BlockCheck, file: string): string[][] {
+  if (check.vitest) return [[vitestBin, 'run', file]];
   if (!check.memoflow) return [['--conditions=memoflow-source', '--import', tsxLoader, file]];
   return check.memoflow.map((args) => [memoflowBin, ...args.map((arg) => (arg === 'MODULE' ? file : arg))]);
 }

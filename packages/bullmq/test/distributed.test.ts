@@ -6,7 +6,6 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describeWithRedis, freePort, testPrefix } from '@memoflow/conformance';
 import {
   MemoryCache,
   NodeFailedError,
@@ -16,6 +15,7 @@ import {
   TieredCache,
 } from '@memoflow/core';
 import { RedisCache } from '@memoflow/redis';
+import { describeWithRedis, freePort, testPrefix } from '@memoflow/test-utils';
 import { Queue } from 'bullmq';
 import { expect, test } from 'vitest';
 import { BullMQExecutor } from '../src/index.ts';

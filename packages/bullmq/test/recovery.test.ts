@@ -4,8 +4,9 @@
  * how long that took after the kill is printed (measured, not asserted: bench/distributed.bench.ts
  * keeps the figure). Also: the lock keeper's own queue connection leaves the queue's settings alone.
  */
-import { describeWithRedis } from '@memoflow/conformance';
+
 import type { RunReport } from '@memoflow/core';
+import { describeWithRedis } from '@memoflow/test-utils';
 import { Redis } from 'ioredis';
 import { expect, test } from 'vitest';
 import { fanOut12 } from './fixtures/pipeline.ts';

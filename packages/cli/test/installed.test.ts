@@ -4,7 +4,7 @@
  * `@memoflow/core` by name, so they share the CLI's copy as an installed project does.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { describeWithRedis, testPrefix } from '../../conformance/src/redis.ts';
+import { describeWithRedis, testPrefix } from '../../test-utils/src/redis.ts';
 import { type CliProject, lines, parseJson, reportOf, statuses } from './support/cli.ts';
 import { type BuiltPackages, buildPackages } from './support/installed.ts';
 

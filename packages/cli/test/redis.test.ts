@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { describeWithRedis, freePort, testPrefix } from '../../conformance/src/redis.ts';
+import { describeWithRedis, freePort, testPrefix } from '../../test-utils/src/redis.ts';
 import {
   type CliResult,
   cliProject,

@@ -11,8 +11,8 @@ import { RedisCache } from '@memoflow/redis';
 // BullMQ is a dependency of @memoflow/bullmq, not of the CLI: imported from there, to clean queues up.
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { describeWithRedis, freePort, testPrefix } from '../../conformance/src/redis.ts';
 import { coreEntry } from '../../core/test/support/processes.ts';
+import { describeWithRedis, freePort, testPrefix } from '../../test-utils/src/redis.ts';
 import {
   type CliResult,
   cliProject,

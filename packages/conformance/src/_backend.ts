@@ -1,7 +1,7 @@
 /** What every concern shares: a fresh backend per test, random keys and node names. */
 import { createHash, randomBytes } from 'node:crypto';
+import type { CacheBackend, EntryInfo, EntryRecord } from '@memoflow/core/backend-kit';
 import { afterEach, beforeEach } from 'vitest';
-import type { CacheBackend, EntryInfo, EntryRecord } from '../../core/src/backends/contract.ts';
 
 /** Makes a fresh, empty backend whose storage no other test uses (its own directory, database or key prefix). */
 export type BackendFactory = () => CacheBackend | Promise<CacheBackend>;

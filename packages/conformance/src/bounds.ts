@@ -1,5 +1,5 @@
+import type { CacheBackend } from '@memoflow/core/backend-kit';
 import { describe, expect, test } from 'vitest';
-import type { CacheBackend } from '../../core/src/backends/contract.ts';
 import {
   type BackendLimits,
   type BoundedBackendFactory,

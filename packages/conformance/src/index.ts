@@ -20,23 +20,6 @@ import { ttlTests } from './ttl.ts';
 
 export type { BackendFactory, BackendLimits, BoundedBackendFactory } from './_backend.ts';
 export {
-  expectNodeCounts,
-  expectPrototypeUntouched,
-  fillNodes,
-  PROTOTYPE_NAMES,
-  restorePrototypeAfterEach,
-} from './node-names.ts';
-export {
-  describeWithRedis,
-  freePort,
-  type PrivateRedis,
-  type PrivateRedisOptions,
-  redisAnswers,
-  startRedisServer,
-  TEST_REDIS_URL,
-  testPrefix,
-} from './redis.ts';
-export {
   basicTests,
   batchTests,
   boundsTests,

@@ -273,7 +273,7 @@ export function managementTests(create: BackendFactory): void {
 
 /** Stores `count` entries of `bytes` bytes a few ms apart, so their times order them. */
 async function storeSpacedOut(
-  backend: () => import('../../core/src/backends/contract.ts').CacheBackend,
+  backend: () => import('@memoflow/core/backend-kit').CacheBackend,
   count: number,
   bytes: number,
 ) {

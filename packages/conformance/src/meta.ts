@@ -1,5 +1,5 @@
+import type { NodeSignature } from '@memoflow/core/backend-kit';
 import { describe, expect, test } from 'vitest';
-import type { NodeSignature } from '../../core/src/backends/contract.ts';
 import { type BackendFactory, bytesOf, info, randomKey, randomNode, useBackend } from './_backend.ts';
 
 /** getMeta / setMeta: the last signature seen per node. */

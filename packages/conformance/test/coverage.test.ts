@@ -1,25 +1,61 @@
 /**
- * The meta-test: every class in packages/<name>/src that implements CacheBackend must be run
- * through the conformance suite by some test file, with the class named in the
- * `describeCacheBackend(...)` call (its name argument or its factory).
+ * The meta-test: every class in packages/<name>/src (folders included) or examples/<name> that is
+ * a CacheBackend (it implements `CacheBackend`, or extends a class that does, like the kit's
+ * `ListedCache`) and is not abstract must be run through the conformance suite by some test file
+ * of packages/<name>/test or examples/, with the class named in the `describeCacheBackend(...)` call
+ * (its name argument or its factory).
  */
 import fs from 'node:fs';
 import { join, relative } from 'node:path';
+
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 
-const packages = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const packages = join(root, 'packages');
+const examples = join(root, 'examples');
 
-/** Names of classes declared with `implements ... CacheBackend ...` in a source text. */
-function backendClasses(source: string): string[] {
-  const classes: string[] = [];
-  const declaration =
-    /\bclass\s+([A-Za-z_$][\w$]*)(?:\s*<[^{]*?>)?(?:\s+extends\s+[^{]*?)?\s+implements\s+([^{]+)\{/g;
-  for (const match of source.matchAll(declaration)) {
-    if (/\bCacheBackend\b/.test(match[2]!)) classes.push(match[1]!);
-  }
-  return classes;
+/** A class declaration: its name, whether abstract, the class it extends, whether it implements CacheBackend. */
+interface ClassDeclaration {
+  name: string;
+  abstract: boolean;
+  base: string | undefined;
+  implementsBackend: boolean;
 }
+
+/** A source text without its comments (a JSDoc example of a class is not a class). */
+const withoutComments = (source: string): string =>
+  source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+
+function classDeclarations(source: string): ClassDeclaration[] {
+  const declaration =
+    /(\babstract\s+)?\bclass\s+([A-Za-z_$][\w$]*)(?:\s*<[^{]*?>)?(?:\s+extends\s+([A-Za-z_$][\w$]*)[^{]*?)?(?:\s+implements\s+([^{]+))?\s*\{/g;
+  return [...withoutComments(source).matchAll(declaration)].map((match) => ({
+    name: match[2]!,
+    abstract: match[1] !== undefined,
+    base: match[3],
+    implementsBackend: /\bCacheBackend\b/.test(match[4] ?? ''),
+  }));
+}
+
+/** The concrete backend classes among declarations: those implementing CacheBackend, or extending one that does. */
+function backendsAmong(declarations: readonly ClassDeclaration[]): ClassDeclaration[] {
+  const backends = new Set(declarations.filter((c) => c.implementsBackend).map((c) => c.name));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const c of declarations) {
+      if (c.base !== undefined && backends.has(c.base) && !backends.has(c.name)) {
+        backends.add(c.name);
+        grew = true;
+      }
+    }
+  }
+  return declarations.filter((c) => backends.has(c.name) && !c.abstract);
+}
+
+/** Names of the concrete backend classes declared in one source text. */
+const backendClasses = (source: string): string[] =>
+  backendsAmong(classDeclarations(source)).map((c) => c.name);
 
 /** The text of every `describeCacheBackend(...)` call in a source text, parentheses balanced. */
 function conformanceCalls(source: string): string[] {
@@ -48,24 +84,25 @@ function filesUnder(dir: string, accept: (name: string) => boolean): string[] {
     .map((entry) => join(entry.parentPath, entry.name));
 }
 
+const isTest = (file: string) => file.endsWith('.test.ts');
 const packageNames = fs
   .readdirSync(packages)
   .filter((name) => fs.existsSync(join(packages, name, 'package.json')));
-const sources = packageNames.flatMap((name) =>
-  fs
-    .readdirSync(join(packages, name, 'src'), { withFileTypes: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
-    .map((entry) => join(packages, name, 'src', entry.name)),
-);
-const testFiles = packageNames.flatMap((name) =>
-  filesUnder(join(packages, name, 'test'), (file) => file.endsWith('.test.ts')),
-);
+const sources = [
+  ...packageNames.flatMap((name) => filesUnder(join(packages, name, 'src'), (file) => file.endsWith('.ts'))),
+  ...filesUnder(examples, (file) => file.endsWith('.ts') && !isTest(file)),
+];
+const testFiles = [
+  ...packageNames.flatMap((name) => filesUnder(join(packages, name, 'test'), isTest)),
+  ...filesUnder(examples, isTest),
+];
 const calls = testFiles.flatMap((file) =>
-  conformanceCalls(fs.readFileSync(file, 'utf8')).map((text) => ({ file: relative(packages, file), text })),
+  conformanceCalls(fs.readFileSync(file, 'utf8')).map((text) => ({ file: relative(root, file), text })),
 );
-const backends = sources.flatMap((file) =>
-  backendClasses(fs.readFileSync(file, 'utf8')).map((name) => ({ name, file: relative(packages, file) })),
+const declared = sources.flatMap((file) =>
+  classDeclarations(fs.readFileSync(file, 'utf8')).map((c) => ({ ...c, file: relative(root, file) })),
 );
+const backends = backendsAmong(declared) as (ClassDeclaration & { file: string })[];
 
 describe('every CacheBackend runs the conformance suite', () => {
   test('the scan finds the backends of core', () => {
@@ -81,7 +118,7 @@ describe('every CacheBackend runs the conformance suite', () => {
       const covering = calls.filter((call) => named.test(call.text));
       expect(
         covering,
-        `no test file under packages/*/test calls describeCacheBackend(...) naming ${name}`,
+        `no test file under packages/*/test or examples/ calls describeCacheBackend(...) naming ${name}`,
       ).not.toEqual([]);
     },
   );
@@ -97,6 +134,19 @@ describe('the scanner itself', () => {
       class E { implements = CacheBackend }
     `;
     expect(backendClasses(source)).toEqual(['A', 'B', 'C']);
+  });
+
+  test('finds classes extending a backend class, through several levels, but not abstract ones or ones in comments', () => {
+    const source = `
+      export abstract class Listed implements CacheBackend {}
+      class MapCache extends Listed {}
+      class Sorted<K> extends MapCache implements Other {}
+      abstract class Partial extends Listed {}
+      class Plain extends Other {}
+      /** @example class Example extends Listed { } */
+      // class Commented extends Listed {}
+    `;
+    expect(backendClasses(source)).toEqual(['MapCache', 'Sorted']);
   });
 
   test('reads whole calls, nested parentheses included', () => {

@@ -4,7 +4,7 @@ import {
   fillNodes,
   PROTOTYPE_NAMES,
   restorePrototypeAfterEach,
-} from '@memoflow/conformance';
+} from '@memoflow/test-utils';
 import { describe, expect, test } from 'vitest';
 import type { CacheBackend } from '../src/backends/contract.ts';
 import { MemoryCache } from '../src/backends/memory/memory-cache.ts';

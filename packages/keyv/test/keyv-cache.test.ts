@@ -6,8 +6,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import KeyvRedis, { createClient, createKeyv } from '@keyv/redis';
-import { describeCacheBackend, describeWithRedis, freePort, testPrefix } from '@memoflow/conformance';
+import { describeCacheBackend } from '@memoflow/conformance';
 import type { EntryRecord } from '@memoflow/core';
+import { describeWithRedis, freePort, testPrefix } from '@memoflow/test-utils';
 import { Keyv } from 'keyv';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { KeyvCache, type KeyvCacheOptions } from '../src/index.ts';

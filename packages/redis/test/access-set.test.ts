@@ -3,7 +3,7 @@
  * entries removes their members, whether by delete(), prune(), clear({ node }), verify(), expiry
  * or another process, so the set never outgrows the entries.
  */
-import { describeWithRedis, testPrefix } from '@memoflow/conformance';
+import { describeWithRedis, testPrefix } from '@memoflow/test-utils';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { RedisCache } from '../src/index.ts';

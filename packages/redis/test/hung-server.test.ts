@@ -3,7 +3,7 @@
  * connections stay open, nothing answers): every call rejects with a BACKEND error instead of
  * waiting forever, and the server is usable again once it resumes.
  */
-import { startRedisServer } from '@memoflow/conformance';
+import { startRedisServer } from '@memoflow/test-utils';
 import { expect, test } from 'vitest';
 import { RedisCache } from '../src/index.ts';
 

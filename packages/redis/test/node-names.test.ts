@@ -10,7 +10,7 @@ import {
   fillNodes,
   restorePrototypeAfterEach,
   testPrefix,
-} from '@memoflow/conformance';
+} from '@memoflow/test-utils';
 import { expect, test } from 'vitest';
 import { RedisCache } from '../src/index.ts';
 

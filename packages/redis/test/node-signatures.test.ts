@@ -4,8 +4,9 @@
  * ignored with one warning naming the key, and runs and runner.explain go on as if none was
  * recorded.
  */
-import { describeWithRedis, testPrefix } from '@memoflow/conformance';
+
 import { func, Pipeline, Runner } from '@memoflow/core';
+import { describeWithRedis, testPrefix } from '@memoflow/test-utils';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { RedisCache } from '../src/index.ts';

@@ -1,7 +1,8 @@
 /** A queue, a shared cache, an executor and worker processes of a test's own, removed after it. */
-import { testPrefix } from '@memoflow/conformance';
+
 import { Runner } from '@memoflow/core';
 import { RedisCache } from '@memoflow/redis';
+import { testPrefix } from '@memoflow/test-utils';
 import { Redis } from 'ioredis';
 import { afterEach } from 'vitest';
 import { BullMQExecutor } from '../../src/index.ts';
