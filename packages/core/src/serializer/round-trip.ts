@@ -1,10 +1,19 @@
 /**
  * Finds the first part of a value that node:v8 would not read back the same: the check behind
  * `assertRoundTrips`. What v8 keeps and drops was measured on Node 20; see serializer.test.ts.
+ * The prototypes it treats specially are listed in v8-prototypes.ts.
  */
 import { types } from 'node:util';
 import { quote } from '../errors.ts';
 import { indicesFrom } from './pack.ts';
+import {
+  ERROR_OWN_KEYS,
+  isForeignObjectPrototype,
+  STANDARD_ERRORS,
+  SUBCLASSABLE,
+  UNSERIALIZABLE,
+  VIEW_PROTOTYPES,
+} from './v8-prototypes.ts';
 
 /** Where a value would not round-trip, and why. */
 export interface RoundTripFailure {
@@ -31,55 +40,6 @@ interface Failure {
 }
 
 const fail = (reason: string): Failure => ({ segments: [], reason });
-
-const STANDARD_ERRORS = new Set<object>([
-  Error.prototype,
-  EvalError.prototype,
-  RangeError.prototype,
-  ReferenceError.prototype,
-  SyntaxError.prototype,
-  TypeError.prototype,
-  URIError.prototype,
-]);
-const ERROR_OWN_KEYS = new Set<PropertyKey>(['stack', 'message', 'cause', 'name']);
-
-const VIEW_PROTOTYPES = new Set<object>([
-  Buffer.prototype,
-  DataView.prototype,
-  Int8Array.prototype,
-  Uint8Array.prototype,
-  Uint8ClampedArray.prototype,
-  Int16Array.prototype,
-  Uint16Array.prototype,
-  Int32Array.prototype,
-  Uint32Array.prototype,
-  Float32Array.prototype,
-  Float64Array.prototype,
-  BigInt64Array.prototype,
-  BigUint64Array.prototype,
-]);
-
-/** Built-ins whose subclasses read back as the built-in. */
-const SUBCLASSABLE = [
-  Array,
-  Map,
-  Set,
-  Date,
-  RegExp,
-  ArrayBuffer,
-  Error,
-  Uint8Array,
-  Object.getPrototypeOf(Int8Array),
-];
-
-const UNSERIALIZABLE = new Map<object, string>([
-  [Promise.prototype, 'is a Promise; await it before returning'],
-  [WeakMap.prototype, 'is a WeakMap, which cannot be serialized'],
-  [WeakSet.prototype, 'is a WeakSet, which cannot be serialized'],
-  [WeakRef.prototype, 'is a WeakRef, which cannot be serialized'],
-  [SharedArrayBuffer.prototype, 'is a SharedArrayBuffer, which cannot be serialized'],
-  [Symbol.prototype, 'is a boxed symbol, which cannot be serialized'],
-]);
 
 function visit(value: unknown, depth: number, walk: Walk): Failure | undefined {
   if (typeof value === 'function') return fail(`is a function (${code(value.name || 'anonymous')})`);
@@ -250,13 +210,6 @@ function noOwnKeys(value: object, kind: string): Failure | undefined {
   const keys = Reflect.ownKeys(value);
   if (keys.length === 0) return undefined;
   return fail(`is a ${kind} with own property ${code(String(keys[0]))}, which would be dropped`);
-}
-
-/** Object.prototype of another realm (node:vm): such objects read back as plain objects of this one. */
-function isForeignObjectPrototype(proto: object): boolean {
-  if (Object.getPrototypeOf(proto) !== null) return false;
-  const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
-  return typeof ctor === 'function' && ctor.name === 'Object' && ctor.prototype === proto;
 }
 
 function describeUnsupported(value: object, proto: object): Failure {
