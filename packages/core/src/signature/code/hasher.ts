@@ -1,19 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { hash } from '../../util/index.ts';
 import { type AstNode, type ParsedModule, unwrap } from './ast.ts';
-import {
-  builtinHazard,
-  dedupe,
-  excerpt,
-  firstUse,
-  type Hazard,
-  LOADS,
-  lineOf,
-  mayRead,
-  mutationsOf,
-  readsOf,
-} from './hazards.ts';
+import { CodeRecord } from './code-record.ts';
+import { builtinHazard, excerpt, firstUse, LOADS, lineOf, mayRead, mutationsOf, readsOf } from './hazards.ts';
 import { reassignmentOf, showsItsValue } from './locals.ts';
 import { lookup, pathTo } from './locate.ts';
 import { enclosingClass, memberName, membersNamed, thisUse } from './members.ts';
@@ -29,36 +18,27 @@ import {
   namespaceUse,
 } from './modules.ts';
 import { normalize as normalizeOf } from './normalize.ts';
-import { portablePath } from './project-paths.ts';
 import { type Binding, freeReferences } from './scope.ts';
-import type { PackageUse, StaticCode } from './types.ts';
 
 export type { PackageUse, StaticCode } from './types.ts';
 
 /**
  * Walks a function's code and everything it reaches in project source — same-module declarations,
  * imports resolved as the program resolved them, class members reached through `this`/`super` —
- * and hashes each piece under a portable label.
+ * and hashes each piece under a portable label (in the CodeRecord it extends).
  */
-export class CodeHasher {
-  readonly parts = new Map<string, string>();
-  readonly packages = new Map<string, PackageUse>();
-  readonly captured = new Set<string>();
-  /** Captured names assigned again in their scope → where: their value at a call may not be the one read first. */
-  readonly reassigned: Record<string, string> = {};
-  readonly envNames = new Set<string>();
-  readonly hazards: Hazard[] = [];
-  readonly cut: string[] = [];
-  readonly files: Record<string, string> = {};
+export class CodeHasher extends CodeRecord {
   private readonly visited = new Set<AstNode>();
   private readonly wholeModules = new Set<string>();
 
   constructor(
-    private readonly rootFile: string,
+    rootFile: string,
     private readonly maxDepth: number,
     /** Package code is hashed by version: only what its closures capture is read. */
     private readonly followModules = true,
-  ) {}
+  ) {
+    super(rootFile);
+  }
 
   /** Hashes a located function and what it reaches; returns whether it reads `this`. */
   addRoot(label: string, node: AstNode, path: AstNode[], module: ParsedModule): boolean {
@@ -71,20 +51,6 @@ export class CodeHasher {
     if (node.type === 'ClassDeclaration' && node.id && /^(Program|Export)/.test(path.at(-2)?.type ?? ''))
       this.addMutations({ name: node.id.name, kind: 'class', node }, module, 0);
     return usesThis;
-  }
-
-  result(): StaticCode {
-    const sorted = [...this.parts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return {
-      parts: Object.fromEntries(sorted),
-      packages: this.packages,
-      captured: [...this.captured].sort(),
-      reassigned: this.reassigned,
-      envNames: [...this.envNames].sort(),
-      hazards: dedupe(this.hazards),
-      cut: [...new Set(this.cut)].sort(),
-      files: this.files,
-    };
   }
 
   private addReferences(node: AstNode, path: AstNode[], module: ParsedModule, depth: number): boolean {
@@ -302,20 +268,6 @@ export class CodeHasher {
     if ('specifier' in target)
       this.addTarget(label, moduleAt(target.specifier, module, 'require'), module, depth, undefined);
     else this.addReferences(target.entity, [...path, target.entity], module, depth);
-  }
-
-  private noteFile(module: ParsedModule): void {
-    if (!(module.file in this.files)) this.files[module.file] = hash(module.source);
-  }
-
-  /** Portable label prefix for a module: its path relative to the root function's module, `/`-separated, without extension. */
-  private label(module: ParsedModule): string {
-    if (module.file === this.rootFile) return '';
-    return `${this.labelOfFile(module.file)}#`;
-  }
-
-  private labelOfFile(file: string): string {
-    return portablePath(dirname(this.rootFile), file);
   }
 }
 
