@@ -2,8 +2,9 @@ import type { Pipeline } from '../pipeline/index.ts';
 import type { MissReason } from '../report/index.ts';
 import { hashParts } from '../util/index.ts';
 import { itemsOf, lookupItems, nodeSignature } from './map.ts';
-import type { NodeRun, NodeSignatureParts, RunContext } from './node-run.ts';
+import type { NodeRun } from './node-run.ts';
 import { planRuns } from './schedule.ts';
+import type { NodeSignatureParts, RunContext } from './types.ts';
 
 /**
  * What a run would do with a node, found without running anything:

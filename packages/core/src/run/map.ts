@@ -5,9 +5,10 @@ import { decodeEntry, encodeEntry, MISS } from '../serializer/index.ts';
 import { composeKey } from '../signature/index.ts';
 import { hash, hashParts } from '../util/index.ts';
 import { explainMiss } from './miss-reasons.ts';
-import type { MapItem, NodeRun } from './node-run.ts';
+import type { NodeRun } from './node-run.ts';
 import { computeItemsRemotely, runsRemotely } from './remote/dispatch.ts';
 import { shareComputation } from './shared.ts';
+import type { MapItem } from './types.ts';
 
 /** The items of the input a mapped node maps over; anything but an array fails the node. */
 export function itemsOf(run: NodeRun): unknown[] {

@@ -1,56 +1,20 @@
-import type { LimitFunction } from 'p-limit';
 import type { CacheBackend, NodeSignature } from '../backends/contract.ts';
 import { NodeFailedError } from '../errors.ts';
 import { defaultBackend, type Memo, memoOf, type Prepared, storeResult } from '../memo/index.ts';
 import type { PipelineNode } from '../pipeline/index.ts';
 import type { MissReason, NodeReport } from '../report/index.ts';
 import { decodeEntry, encodeEntry, MISS } from '../serializer/index.ts';
-import { composeKey, depsHashOf, encodeInputs, hashValue, type InputEncoding } from '../signature/index.ts';
+import type { InputEncoding } from '../signature/index.ts';
 import { hash } from '../util/index.ts';
 import { explainMiss, type SignatureParts } from './miss-reasons.ts';
-import type { Executor } from './remote/task.ts';
+import { NodeKey } from './node-key.ts';
+import type { MapItem, NodeSignatureParts, RunContext } from './types.ts';
 import type { NodeWiring } from './wiring.ts';
-
-/** What every node of one run shares. */
-export interface RunContext {
-  /** The run's external inputs. */
-  inputs: Record<string, unknown>;
-  /** The runner's backend; undefined when the runner's cache is disabled. */
-  backend: CacheBackend | undefined;
-  /** Replaces every node's env hash, when set. */
-  envHash: string | undefined;
-  /** Environment variable names that count in every node's env hash. */
-  env: readonly string[];
-  dependencyDepth: number | undefined;
-  perItemCaching: boolean;
-  /** Bounds how many computations run at once (here: an executor's workers bound their own). */
-  limit: LimitFunction;
-  /** Where misses of nodes using `backend` are computed; undefined: here. */
-  executor: Executor | undefined;
-  /** Aborts when the run stops (failed or aborted): tasks not started yet are withdrawn. */
-  cancel: AbortSignal;
-}
-
-/** A node's signature for this run, before it is known whether it hits. */
-export interface NodeSignatureParts extends SignatureParts {
-  envParts: Record<string, string>;
-  inputParts: Record<string, string>;
-  depsParts: Record<string, string>;
-}
-
-/** The inputs of a node that takes nothing but upstream outputs: always the same empty encoding. */
-const NO_INPUTS = { values: [] as unknown[], labels: [] as string[], encoding: encodeInputs('', [], []) };
 
 /** The value of a node a worker computed and nothing in this process reads. */
 const IN_CACHE: unique symbol = Symbol('memoflow.inCache');
 
-/** One item of a mapped input: the input's name and the item. */
-export interface MapItem {
-  name: string;
-  value: unknown;
-}
-
-/** One node's state in a run: wiring, cache mode, result, report. */
+/** One node's state in a run: wiring, cache mode, result, report; its keys are derived by a NodeKey. */
 export class NodeRun {
   readonly memo: Memo;
   readonly prepared: Prepared;
@@ -67,6 +31,7 @@ export class NodeRun {
   /** The produced value and its content hash, once there is one. */
   private value: unknown;
   private outputHash: string | undefined;
+  private readonly keys: NodeKey;
 
   constructor(
     readonly node: PipelineNode,
@@ -90,6 +55,7 @@ export class NodeRun {
     this.reads = own !== 'recompute' && own !== 'write-only';
     this.writes = own !== 'read-only';
     this.perItem = node.map !== undefined && this.backend !== undefined && context.perItemCaching;
+    this.keys = new NodeKey(this);
   }
 
   get name(): string {
@@ -109,131 +75,24 @@ export class NodeRun {
     return this.node.inputs.map(inputValue);
   }
 
-  /**
-   * The signature of this node for this run: code, env, the external inputs it hashes, and the
-   * output hashes of the upstream nodes it reads (early cutoff: same upstream bytes, same key).
-   * With `item`, the mapped input is replaced by one item: a per-item signature.
-   */
+  /** The signature of this node for this run, or with `item` of one item (see NodeKey.signature). */
   signature(item?: MapItem): NodeSignatureParts {
-    const { values, labels, encoding } = this.inputsOf(item);
-    // fromEntries defines own properties: an input or upstream node named `__proto__` is a part like any other.
-    const inputParts = Object.fromEntries(
-      labels.map((label, i) => [label, hashValue(values[i], this.name, label)]),
-    );
-    const { envHash, envParts } = this.environment();
-    const { codeHash, codeParts } = this.prepared.analysis;
-    const hashes = this.depsHashes();
-    const depsParts = Object.fromEntries(this.depsNames().map((name, i) => [name, hashes[i]!]));
-    const inputsHash = encoding.digest();
-    const depsHash = this.depsHash();
-    const key = composeKey(codeHash, envHash, inputsHash, depsHash);
-    return { key, codeHash, codeParts, envHash, envParts, inputsHash, inputParts, depsHash, depsParts };
+    return this.keys.signature(item);
   }
 
-  /**
-   * Only the key: what a lookup needs. A node remembers the key of its last run with the exact
-   * env hash, upstream output hashes and input encoding it derives from; a repeated run compares
-   * those (usually the very same strings) and computes no digest at all.
-   */
+  /** Only the key: what a lookup needs (see NodeKey.key). */
   key(): string {
-    const { encoding } = this.inputsOf(undefined);
-    const { envHash } = this.environment();
-    const text = encoding.text;
-    const last = this.prepared.lastRunKey;
-    if (
-      text !== undefined &&
-      last &&
-      last.envHash === envHash &&
-      last.inputsText === text &&
-      sameStrings(last.deps, this.depsHashes())
-    ) {
-      return last.key;
-    }
-    const key = composeKey(this.prepared.analysis.codeHash, envHash, encoding.digest(), this.depsHash());
-    if (text !== undefined)
-      this.prepared.lastRunKey = { envHash, inputsText: text, deps: this.depsHashes(), key };
-    return key;
+    return this.keys.key();
   }
 
   /** The key of one item of a mapped node, and its inputs (whose digest explains a miss). */
   itemKey(item: MapItem): { key: string; inputs: InputEncoding } {
-    const { encoding } = this.inputsOf(item);
-    const key = composeKey(
-      this.prepared.analysis.codeHash,
-      this.environment().envHash,
-      encoding.digest(),
-      this.depsHash(),
-    );
-    return { key, inputs: encoding };
+    return this.keys.itemKey(item);
   }
 
   /** The code and env hashes of the node's keys (what a worker's must equal). */
   codeAndEnv(): { codeHash: string; envHash: string } {
-    return { codeHash: this.prepared.analysis.codeHash, envHash: this.environment().envHash };
-  }
-
-  private cachedEnvironment: { envHash: string; envParts: Record<string, string> } | undefined;
-  private cachedDepsHashes: string[] | undefined;
-  private cachedDepsHash: string | undefined;
-
-  private environment() {
-    this.cachedEnvironment ??= this.context.envHash
-      ? { envHash: this.context.envHash, envParts: { envHash: this.context.envHash } }
-      : this.memo.environment(this.prepared, this.context.env);
-    return this.cachedEnvironment;
-  }
-
-  /** The hashed inputs that upstream nodes produce (the mapped one excluded when items are keyed by content). */
-  private depsNames(): string[] {
-    return this.perItem ? this.wiring.depsPerItem : this.wiring.deps;
-  }
-
-  private depsHashes(): string[] {
-    if (!this.cachedDepsHashes) {
-      const names = this.depsNames();
-      const hashes: string[] = new Array(names.length);
-      for (let i = 0; i < names.length; i++) hashes[i] = this.producerOf(names[i]!)!.outputHashOf();
-      this.cachedDepsHashes = hashes;
-    }
-    return this.cachedDepsHashes;
-  }
-
-  private depsHash(): string {
-    if (this.cachedDepsHash === undefined) {
-      const hashes = this.depsHashes();
-      this.cachedDepsHash = depsHashOf(
-        Object.fromEntries(this.depsNames().map((name, i) => [name, hashes[i]!])),
-      );
-    }
-    return this.cachedDepsHash;
-  }
-
-  /** The values the inputs hash covers: external inputs (or the `key` function's result), the item, captures. */
-  private inputsOf(item: MapItem | undefined) {
-    const { options } = this.node.fn;
-    const names = this.externalNames(item !== undefined);
-    if (names.length === 0 && !item && !options.key && !options.captures) return NO_INPUTS;
-    let labels = [...names];
-    let values: unknown[] = labels.map((name) => this.context.inputs[name]);
-    if (options.key) {
-      values = [options.key(...this.args(item && { [item.name]: item.value }))];
-      labels = ['key'];
-    }
-    if (item) {
-      values.push(item.value);
-      labels.push(item.name);
-    }
-    if (options.captures) {
-      values.push(options.captures);
-      labels.push('captures');
-    }
-    const paths = labels.map((label) => `inputs.${label}`);
-    return { values, labels, encoding: encodeInputs(this.name, values, labels, paths) };
-  }
-
-  /** The hashed inputs the run's inputs provide (not upstream nodes); per item, the mapped one is left out. */
-  private externalNames(perItem: boolean): string[] {
-    return perItem ? this.wiring.externalPerItem : this.wiring.external;
+    return this.keys.codeAndEnv();
   }
 
   /** The runs taking this node's output. */
@@ -387,10 +246,4 @@ export class NodeRun {
     this.outputHash ??= hash(encodeEntry(this.outputValue(), this.memo.serializer, this.name));
     return this.outputHash;
   }
-}
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

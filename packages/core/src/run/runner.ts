@@ -5,9 +5,9 @@ import { ConfigError, quote } from '../errors.ts';
 import { defaultBackend } from '../memo/index.ts';
 import type { Pipeline } from '../pipeline/index.ts';
 import { type ExplainOptions, type ExplainReport, explainRun } from './dry-run.ts';
-import type { RunContext } from './node-run.ts';
 import type { Executor } from './remote/task.ts';
 import { Run, type RunResult } from './schedule.ts';
+import type { RunContext } from './types.ts';
 
 export type { ExplainOptions, ExplainReport, ExplainStatus, NodeExplanation } from './dry-run.ts';
 export type { RunResult } from './schedule.ts';

@@ -2,10 +2,11 @@ import { ConfigError, MissingInputError, NodeFailedError } from '../errors.ts';
 import type { Pipeline, PipelineNode } from '../pipeline/index.ts';
 import { RunReport } from '../report/index.ts';
 import { computeItems, itemsOf, runPerItem } from './map.ts';
-import { NodeRun, type RunContext } from './node-run.ts';
+import { NodeRun } from './node-run.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { computeRemotely, runsRemotely } from './remote/dispatch.ts';
 import { shareComputation } from './shared.ts';
+import type { RunContext } from './types.ts';
 import { wiringOf } from './wiring.ts';
 
 /** What one `runner.run()` call needs beyond the pipeline and its inputs. */

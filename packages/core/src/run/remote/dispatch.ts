@@ -5,7 +5,8 @@
 
 import { decodeEntry, encodeEntry, MISS, v8Serializer } from '../../serializer/index.ts';
 import { hash, hashParts } from '../../util/index.ts';
-import type { NodeRun, NodeSignatureParts } from '../node-run.ts';
+import type { NodeRun } from '../node-run.ts';
+import type { NodeSignatureParts } from '../types.ts';
 import type { NodeTask, TaskResult, UpstreamRef } from './task.ts';
 
 /** Values read back from the cache per `getMany`. */

@@ -13,7 +13,8 @@ import type { Pipeline } from '../../pipeline/index.ts';
 import { decodeEntry, encodeEntry, MISS, v8Serializer } from '../../serializer/index.ts';
 import { hash, hashParts } from '../../util/index.ts';
 import { computeItems, itemsOf } from '../map.ts';
-import { NodeRun, type NodeSignatureParts, type RunContext } from '../node-run.ts';
+import { NodeRun } from '../node-run.ts';
+import type { NodeSignatureParts, RunContext } from '../types.ts';
 import { wiringOf } from '../wiring.ts';
 import type { NodeTask, TaskResult } from './task.ts';
 
