@@ -1,12 +1,23 @@
 /**
  * `@memoflow/core/backend-kit`: for authors of cache backends (RedisCache, KeyvCache, your own).
- * The contract a backend implements, the entry envelope its bytes are in, and the kit: input
- * checks, hit and miss counters, the `info()` summary and the `prune()` plan that every backend
- * shares, so that every backend answers alike.
+ *
+ * - The contract: `CacheStore` (what storage must do) and `CacheManagement` (entries, info,
+ *   prune, verify); a `CacheBackend` is both.
+ * - `ListedCache`: a base class that derives `info()`, `prune()` and `verify()` from
+ *   `entries()`, so a backend implements storage and a listing.
+ * - The kit every backend is built from, each piece once: input checks, hit and miss counters and
+ *   the `info()` summary, the `prune()` plan, `verify()` reports, batched access times
+ *   (`AccessBatch`), failure wrapping (`backendFailure`), URL credential stripping
+ *   (`withoutCredentials`), `quote` and `formatBytes`.
+ * - The entry envelope a backend's bytes are in.
+ *
+ * Light on purpose: importing it does not load the code parser or the signature engine.
  */
 export {
   type CacheBackend,
   type CacheInfo,
+  type CacheManagement,
+  type CacheStore,
   type EntryInfo,
   type EntryRecord,
   KEY_PATTERN,
@@ -19,19 +30,39 @@ export {
   type VerifyReport,
 } from './backends/contract.ts';
 export {
+  ACCESS_FLUSH_KEYS,
+  ACCESS_FLUSH_MS,
+  AccessBatch,
+  type AccessBatchOptions,
   assertKey,
   assertLimit,
   assertNode,
+  assertPruneOptions,
   assertTtl,
+  backendFailure,
+  byNode,
+  collect,
   countPruned,
   emptyPruneResult,
   emptyVerifyReport,
   expiryOf,
+  formatBytes,
   type HitCounters,
   isClean,
+  ListedCache,
+  type ListingPurpose,
+  type NotedAccess,
   planPrune,
+  pruneRecords,
+  quote,
+  RECENT_ENTRIES,
+  type RemovedSince,
+  reasonOf,
   summarize,
   UsageCounters,
-} from './backends/kit/shared.ts';
-export { BackendError, ConfigError, quote } from './errors.ts';
-export { decodeEntry, encodeEntry, MISS } from './serializer/serializer.ts';
+  VERIFY_BATCH,
+  type WriteAccesses,
+  withoutCredentials,
+} from './backends/kit/index.ts';
+export { BackendError, ConfigError } from './errors.ts';
+export { decodeEntry, encodeEntry, MISS } from './serializer/index.ts';

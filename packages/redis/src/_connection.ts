@@ -4,6 +4,7 @@
  * the late answer is (see _deadline.ts). Commands never wait for a connection longer than the
  * timeout.
  */
+import { withoutCredentials } from '@memoflow/core/backend-kit';
 import type { createClient } from 'redis';
 import { answerInTime } from './_deadline.ts';
 
@@ -84,11 +85,8 @@ export class Connections {
   }
 }
 
-/** The server, for messages and `info()`: its URL without credentials. */
+/** The server, for messages and `info()`: its URL without credentials, else `fallback`. */
 export function locationOf(url: string | undefined, client: Client, fallback: string): string {
-  if (url === undefined && client.options?.url === undefined) return fallback;
-  const parsed = new URL(url ?? client.options!.url!);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.toString().replace(/\/$/, '');
+  const given = url ?? client.options?.url;
+  return (given === undefined ? undefined : withoutCredentials(given)) ?? fallback;
 }

@@ -14,7 +14,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import zlib from 'node:zlib';
-import { ConfigError } from '@memoflow/core';
+import { ConfigError } from '@memoflow/core/backend-kit';
 
 const MAGIC = 0x3152_464d; // 'MFR1', little-endian
 const SIGNED = 1;

@@ -4,7 +4,7 @@
  * of its node, size and times, so a listing never reads a value. Last access times are in the
  * sorted set `<prefix>a` (member: key, score: ms), which hits update in batches.
  */
-import type { EntryRecord } from '@memoflow/core';
+import type { EntryRecord } from '@memoflow/core/backend-kit';
 
 /**
  * What management needs of the client: node-redis v5 commands (auto-pipelined within one tick),

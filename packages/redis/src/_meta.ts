@@ -11,6 +11,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NodeSignature } from '@memoflow/core/backend-kit';
+import type { Warn } from './_options.ts';
 
 const TAG_PREFIX = 'hmac-sha256:';
 const TAG_HEX = 64;
@@ -125,4 +126,31 @@ function describe(value: unknown): string {
 
 function quoteStart(text: string): string {
   return text.length > 40 ? `${JSON.stringify(text.slice(0, 40))}…` : JSON.stringify(text);
+}
+
+/** Signatures read back and ignored: each node warned about once, until a store replaces its signature. */
+export class IgnoredSignatures {
+  readonly #warned = new Set<string>();
+
+  constructor(
+    readonly warn: Warn,
+    /** The server, for the message. */
+    readonly location: string,
+  ) {}
+
+  /** Warns (once per node) that the signature under `key` is ignored, and why. */
+  ignored(node: string, key: string, problem: string): void {
+    if (this.#warned.has(node)) return;
+    this.#warned.add(node);
+    this.warn(
+      `memoflow: the node signature \`${key}\` in Redis at ${this.location} is ignored: ` +
+        `${problem}. Node \`${node}\`'s next miss is explained as new, and its next store replaces it.`,
+      'MEMOFLOW_REDIS_REJECTED',
+    );
+  }
+
+  /** The node's signature was stored again: a bad one read later is warned about again. */
+  replaced(node: string): void {
+    this.#warned.delete(node);
+  }
 }

@@ -1,5 +1,5 @@
 /** RedisCache's options, and their checks. */
-import { ConfigError } from '@memoflow/core';
+import { ConfigError } from '@memoflow/core/backend-kit';
 
 export interface RedisCacheOptions {
   /**

@@ -1,5 +1,5 @@
 /** RedisCache's `verify()`: every entry read and checked, and values without their record found. */
-import type { EntryRecord, VerifyReport } from '@memoflow/core';
+import type { EntryRecord, VerifyReport } from '@memoflow/core/backend-kit';
 import { emptyVerifyReport, isClean } from '@memoflow/core/backend-kit';
 import { checkedPayload } from './_envelope.ts';
 import { listEntries, matchOf, scanKeys } from './_listing.ts';

@@ -146,7 +146,11 @@ export interface LiveEntry {
   bytes?: Uint8Array;
 }
 
-export interface CacheBackend {
+/**
+ * What storage must do: bytes under keys, node signatures, lookups, removal, cleanup. A backend
+ * that implements this and `entries()` can have the rest from the kit's `ListedCache`.
+ */
+export interface CacheStore {
   /** Short name for reports: "memory", "disk", "redis", … */
   readonly name: string;
   /** The last signature recorded for a node, or undefined. */
@@ -163,14 +167,8 @@ export interface CacheBackend {
   has(key: string): Promise<boolean>;
   /** Removes one entry; true if it existed. */
   delete(key: string): Promise<boolean>;
-  /** Every live entry, optionally only one node's. */
-  entries(options?: { node?: string }): AsyncIterable<EntryRecord>;
-  info(): Promise<CacheInfo>;
-  prune(options: PruneOptions): Promise<PruneResult>;
   /** Removes every entry (and meta), or one node's only. */
   clear(options?: { node?: string }): Promise<void>;
-  /** Re-checks every entry (re-hashing its stored bytes); removes and reports bad ones. */
-  verify(options?: { onProgress?: OnProgress }): Promise<VerifyReport>;
   /** Releases handles and connections; the backend is not used afterwards. */
   close(): Promise<void>;
   /**
@@ -179,6 +177,23 @@ export interface CacheBackend {
    */
   peek?(key: string): LiveEntry | undefined;
 }
+
+/**
+ * What `memoflow cache info | prune | verify` run on. The kit derives `info()`, `prune()` and
+ * `verify()` from `entries()` (`ListedCache`); a backend that can do better (totals it keeps,
+ * a native removal, an integrity check of its own) implements them itself.
+ */
+export interface CacheManagement {
+  /** Every live entry, optionally only one node's. */
+  entries(options?: { node?: string }): AsyncIterable<EntryRecord>;
+  info(): Promise<CacheInfo>;
+  prune(options: PruneOptions): Promise<PruneResult>;
+  /** Re-checks every entry (re-hashing its stored bytes); removes and reports bad ones. */
+  verify(options?: { onProgress?: OnProgress }): Promise<VerifyReport>;
+}
+
+/** A cache backend: storage and its management. Core reads and writes it; the CLI manages it. */
+export interface CacheBackend extends CacheStore, CacheManagement {}
 
 /** Keys are lowercase hex digests; anything else is refused before it can reach a path or a command. */
 export const KEY_PATTERN = /^[0-9a-f]{16,128}$/;

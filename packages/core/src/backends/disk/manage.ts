@@ -1,8 +1,19 @@
-/** What DiskCache's management reads from its index: `info()` totals and `prune()` plans. */
+/** What DiskCache's management reads from its index: `info()` totals, and `prune()` as the index does it best. */
 
-import type { CacheInfo, EntryRecord, NodeUsage, PruneOptions } from '../contract.ts';
-import { byNode, type UsageCounters } from '../kit/shared.ts';
-import type { DiskIndex, PutFields } from './index/disk-index.ts';
+import type { CacheInfo, EntryRecord, NodeUsage, PruneOptions, PruneResult } from '../contract.ts';
+import {
+  assertPruneOptions,
+  byNode,
+  countPruned,
+  emptyPruneResult,
+  RECENT_ENTRIES,
+  type UsageCounters,
+} from '../kit/index.ts';
+import type { DiskIndex, PutFields } from './index/index.ts';
+import type { DiskStore } from './store.ts';
+
+/** Entries removed per index append when pruning. */
+const PRUNE_BATCH = 10_000;
 
 export function recordOf(entry: PutFields): EntryRecord {
   const record: EntryRecord = {
@@ -44,7 +55,7 @@ export function infoOf(
     info.entries += totals.entries;
     info.bytes += totals.bytes;
   }
-  info.recent = index.byCreation(true, 10).map(recordOf);
+  info.recent = index.byCreation(true, RECENT_ENTRIES).map(recordOf);
   const [oldest] = index.byCreation(false, 1);
   if (oldest) Object.assign(info, { oldest: recordOf(oldest), newest: info.recent[0] });
   return info;
@@ -76,4 +87,37 @@ export function* pruneOrder(index: DiskIndex, options: PruneOptions, now: number
     if (!stale && entries <= maxEntries && bytes <= maxBytes) return;
     yield take(entry);
   }
+}
+
+/**
+ * Removes expired entries, entries unused for `maxAge`, then least recently used ones until the
+ * limits hold, in `pruneOrder`: lazily, a batch per index append, compacting once at the end.
+ */
+export async function pruneIndex(store: DiskStore, options: PruneOptions): Promise<PruneResult> {
+  assertPruneOptions(options);
+  const result = emptyPruneResult(options);
+  const index = store.open(false);
+  if (!index || (store.readOnly && !options.dryRun)) return result;
+  await store.accesses.flush();
+  index.sync();
+  const now = Date.now();
+  for (let again = true; again; ) {
+    // Another process compacting meanwhile ends the walk (its rows are gone): walk the new generation.
+    const epoch = index.epoch;
+    const batch: string[] = [];
+    for (const entry of pruneOrder(index, options, now)) {
+      countPruned(result, entry.node, entry.bytes, () => recordOf(entry));
+      if (options.dryRun) continue;
+      batch.push(entry.key);
+      if (batch.length === PRUNE_BATCH)
+        await store.release(index.remove(batch.splice(0), { compact: false }));
+    }
+    await store.release(index.remove(batch, { compact: false }));
+    again = !options.dryRun && index.epoch !== epoch;
+  }
+  if (!options.dryRun) {
+    index.maybeCompact();
+    store.sweep(index);
+  }
+  return result;
 }

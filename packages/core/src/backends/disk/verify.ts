@@ -14,9 +14,9 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { hash } from '../../util/hash.ts';
 import type { OnProgress, VerifyReport } from '../contract.ts';
-import { emptyVerifyReport, isClean } from '../kit/shared.ts';
+import { emptyVerifyReport, isClean } from '../kit/index.ts';
 import { putBackParked, readBlob, removeBlob } from './blob.ts';
-import type { DiskIndex } from './index/disk-index.ts';
+import type { DiskIndex } from './index/index.ts';
 import { sweepStaleTemps } from './temp.ts';
 
 /** Progress is reported every this many entries. */

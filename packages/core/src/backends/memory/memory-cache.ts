@@ -5,32 +5,19 @@
 
 import { turnNow } from '../../util/clock.ts';
 import { hash } from '../../util/hash.ts';
-import type {
-  CacheBackend,
-  CacheInfo,
-  EntryInfo,
-  EntryRecord,
-  LiveEntry,
-  NodeSignature,
-  PruneOptions,
-  PruneResult,
-  VerifyReport,
-} from '../contract.ts';
+import type { EntryInfo, EntryRecord, LiveEntry, NodeSignature, VerifyReport } from '../contract.ts';
 import {
   assertKey,
   assertLimit,
   assertNode,
   assertTtl,
-  countPruned,
-  emptyPruneResult,
   emptyVerifyReport,
   expiryOf,
-  type HitCounters,
   isClean,
-  planPrune,
-  summarize,
-  UsageCounters,
-} from '../kit/shared.ts';
+  ListedCache,
+  type ListingPurpose,
+} from '../kit/index.ts';
+import { MemoryEntry, recordOf, UseOrder } from './use-order.ts';
 
 export interface MemoryCacheOptions {
   /**
@@ -62,21 +49,18 @@ export interface MemoryCacheOptions {
  * const cache = new MemoryCache({ maxBytes: 64 * 1024 * 1024 });
  * const square = func({ cache }, (x: number) => x * x);
  */
-export class MemoryCache implements CacheBackend {
+export class MemoryCache extends ListedCache {
   readonly name = 'memory';
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   readonly #ttl: number | undefined;
   readonly #entries = new Map<string, MemoryEntry>();
   readonly #meta = new Map<string, NodeSignature>();
-  readonly #usage = new UsageCounters();
-  /** Most recently used end of the LRU list. */
-  #newest: MemoryEntry | undefined;
-  /** Least recently used end: evicted first. */
-  #oldest: MemoryEntry | undefined;
+  readonly #order = new UseOrder();
   #bytes = 0;
 
   constructor(options: MemoryCacheOptions = {}) {
+    super();
     const where = 'MemoryCache options';
     assertLimit(options.maxEntries, 'maxEntries', where);
     assertLimit(options.maxBytes, 'maxBytes', where);
@@ -90,7 +74,7 @@ export class MemoryCache implements CacheBackend {
   peek(key: string): LiveEntry | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined || !entry.live) return undefined;
-    if (entry.expiresAt !== 0 && entry.expiresAt <= Date.now()) {
+    if (entry.expired(Date.now())) {
       this.#remove(entry);
       return undefined;
     }
@@ -115,12 +99,12 @@ export class MemoryCache implements CacheBackend {
     if (previous !== undefined) this.#remove(previous);
     if (value.length > this.#maxBytes) return;
     const now = Date.now();
-    const counters = this.#usage.of(info.node);
+    const counters = this.usage.of(info.node);
     const entry = new MemoryEntry(key, value, info, counters, now, expiryOf(info.ttl ?? this.#ttl, now));
     this.#entries.set(key, entry);
     this.#bytes += value.length;
-    this.#linkNewest(entry);
-    this.#usage.stored(key, counters);
+    this.#order.linkNewest(entry);
+    this.usage.stored(key, counters);
     this.#evictOverLimits();
   }
 
@@ -153,32 +137,29 @@ export class MemoryCache implements CacheBackend {
     }
   }
 
-  async info(): Promise<CacheInfo> {
-    return summarize(this.name, undefined, this.#records(Date.now()), this.#usage);
+  /** `prune()` lists every entry, expired ones too (it counts them), least recently used first. */
+  protected override listFor(purpose: ListingPurpose): AsyncIterable<EntryRecord> {
+    if (purpose !== 'prune()') return this.entries();
+    const records: EntryRecord[] = [];
+    for (let entry = this.#order.oldest; entry !== undefined; entry = entry.newer)
+      records.push(recordOf(entry));
+    return iterate(records);
   }
 
-  async prune(options: PruneOptions): Promise<PruneResult> {
-    const now = Date.now();
-    const records: EntryRecord[] = [];
-    for (let entry = this.#oldest; entry !== undefined; entry = entry.newer) records.push(recordOf(entry));
-    const result = emptyPruneResult(options);
-    for (const record of planPrune(records, options, now)) {
-      countPruned(result, record.node, record.bytes, () => record);
-      if (options.dryRun) continue;
-      const entry = this.#entries.get(record.key);
+  protected override async removeKeys(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      const entry = this.#entries.get(key);
       if (entry !== undefined) this.#remove(entry);
     }
-    return result;
   }
 
   async clear(options: { node?: string } = {}): Promise<void> {
     if (options.node === undefined) {
       this.#entries.clear();
       this.#meta.clear();
-      this.#newest = undefined;
-      this.#oldest = undefined;
+      this.#order.clear();
       this.#bytes = 0;
-      this.#usage.forgetMisses();
+      this.usage.forgetMisses();
       return;
     }
     for (const entry of [...this.#entries.values()]) if (entry.node === options.node) this.#remove(entry);
@@ -190,12 +171,12 @@ export class MemoryCache implements CacheBackend {
    * (its bytes were mutated after `setBlob`, which keeps them as given) is removed and reported
    * as corrupt. Entries stored without one have nothing to check against and are not counted.
    */
-  async verify(): Promise<VerifyReport> {
+  override async verify(): Promise<VerifyReport> {
     const now = Date.now();
     const report = emptyVerifyReport();
-    for (let entry = this.#oldest; entry !== undefined; ) {
+    for (let entry = this.#order.oldest; entry !== undefined; ) {
       const next = entry.newer;
-      if (entry.expiresAt !== 0 && entry.expiresAt <= now) this.#remove(entry);
+      if (entry.expired(now)) this.#remove(entry);
       else if (entry.outputHash !== undefined) {
         report.checked++;
         if (hash(entry.bytes) !== entry.outputHash) {
@@ -219,7 +200,7 @@ export class MemoryCache implements CacheBackend {
     const now = Date.now();
     const entry = this.#live(key, now);
     if (entry === undefined) {
-      this.#usage.miss(key);
+      this.usage.miss(key);
       return undefined;
     }
     this.#touch(entry, now);
@@ -231,7 +212,7 @@ export class MemoryCache implements CacheBackend {
   #live(key: string, now: number): MemoryEntry | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
+    if (entry.expired(now)) {
       this.#remove(entry);
       return undefined;
     }
@@ -241,9 +222,9 @@ export class MemoryCache implements CacheBackend {
   /** Live records, least recently used first; expired entries are dropped on the way. */
   #records(now: number): EntryRecord[] {
     const records: EntryRecord[] = [];
-    for (let entry = this.#oldest; entry !== undefined; ) {
+    for (let entry = this.#order.oldest; entry !== undefined; ) {
       const next = entry.newer;
-      if (entry.expiresAt !== 0 && entry.expiresAt <= now) this.#remove(entry);
+      if (entry.expired(now)) this.#remove(entry);
       else records.push(recordOf(entry));
       entry = next;
     }
@@ -253,85 +234,27 @@ export class MemoryCache implements CacheBackend {
   #touch(entry: MemoryEntry, now: number): void {
     entry.hits++;
     entry.lastAccess = now;
-    this.#usage.hit(entry.counters);
-    if (entry === this.#newest) return;
-    this.#unlink(entry);
-    this.#linkNewest(entry);
+    this.usage.hit(entry.counters);
+    this.#order.use(entry);
   }
 
   #evictOverLimits(): void {
+    const order = this.#order;
     while (
-      this.#oldest !== undefined &&
+      order.oldest !== undefined &&
       (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes)
     ) {
-      this.#remove(this.#oldest);
+      this.#remove(order.oldest);
     }
   }
 
   #remove(entry: MemoryEntry): void {
     this.#entries.delete(entry.key);
     this.#bytes -= entry.bytes.length;
-    this.#unlink(entry);
-  }
-
-  #linkNewest(entry: MemoryEntry): void {
-    entry.older = this.#newest;
-    entry.newer = undefined;
-    if (this.#newest !== undefined) this.#newest.newer = entry;
-    this.#newest = entry;
-    this.#oldest ??= entry;
-  }
-
-  #unlink(entry: MemoryEntry): void {
-    if (entry.older !== undefined) entry.older.newer = entry.newer;
-    else this.#oldest = entry.newer;
-    if (entry.newer !== undefined) entry.newer.older = entry.older;
-    else this.#newest = entry.older;
-    entry.older = undefined;
-    entry.newer = undefined;
+    this.#order.unlink(entry);
   }
 }
 
-/** One entry, and its place in the LRU list. `peek()` returns it as the LiveEntry when `live`. */
-class MemoryEntry implements LiveEntry {
-  readonly value: unknown;
-  /** Whether `setBlob` was given a value (which may itself be `undefined`). */
-  readonly live: boolean;
-  readonly node: string;
-  readonly computeMs: number | undefined;
-  readonly outputHash: string | undefined;
-  hits = 0;
-  lastAccess: number;
-  newer: MemoryEntry | undefined = undefined;
-  older: MemoryEntry | undefined = undefined;
-
-  constructor(
-    readonly key: string,
-    readonly bytes: Uint8Array,
-    info: EntryInfo,
-    readonly counters: HitCounters,
-    readonly createdAt: number,
-    /** 0 when the entry does not expire. */
-    readonly expiresAt: number,
-  ) {
-    this.live = 'value' in info;
-    this.value = info.value;
-    this.node = info.node;
-    this.computeMs = info.computeMs;
-    this.outputHash = info.outputHash;
-    this.lastAccess = createdAt;
-  }
-}
-
-function recordOf(entry: MemoryEntry): EntryRecord {
-  return {
-    key: entry.key,
-    node: entry.node,
-    bytes: entry.bytes.length,
-    createdAt: entry.createdAt,
-    lastAccess: entry.lastAccess,
-    ...(entry.expiresAt === 0 ? {} : { expiresAt: entry.expiresAt }),
-    ...(entry.computeMs === undefined ? {} : { computeMs: entry.computeMs }),
-    hits: entry.hits,
-  };
+async function* iterate<T>(items: readonly T[]): AsyncIterable<T> {
+  yield* items;
 }

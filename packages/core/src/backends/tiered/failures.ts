@@ -2,6 +2,7 @@
 
 import { BackendError } from '../../errors.ts';
 import type { CacheBackend } from '../contract.ts';
+import { backendFailure } from '../kit/index.ts';
 import type { TierSlot } from './tiers.ts';
 
 /** A tier's failure, held until the operation decides to go past it (`onError`) or throw it. */
@@ -39,11 +40,11 @@ export async function onEach<T>(
 
 /** The BackendError for a tier's failure in `operation`, with the tier's own error as `cause`. */
 export function tierFailure(slot: TierSlot, operation: string, error: unknown): BackendError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new BackendError(
-    slot.backend.name,
-    `Tier ${slot.index + 1} (${slot.backend.name}) of a TieredCache failed in ${operation}: ${reason}`,
-    { cause: error },
+  const { name } = slot.backend;
+  return backendFailure(
+    name,
+    `Tier ${slot.index + 1} (${name}) of a TieredCache failed in ${operation}`,
+    error,
   );
 }
 

@@ -3,13 +3,13 @@
 import type { BackendError } from '../../errors.ts';
 import type { EntryRecord, PruneOptions, PruneResult, VerifyReport } from '../contract.ts';
 import {
-  assertLimit,
+  assertPruneOptions,
   countPruned,
   emptyPruneResult,
   emptyVerifyReport,
   isClean,
   planPrune,
-} from '../kit/shared.ts';
+} from '../kit/index.ts';
 import { onEach, tierFailure } from './failures.ts';
 import { PROMOTED_NODE } from './promotion.ts';
 import type { TierSlot } from './tiers.ts';
@@ -29,10 +29,7 @@ export async function pruneTogether(
   options: PruneOptions,
   failures: BackendError[],
 ): Promise<{ result: PruneResult; deleted: string[] }> {
-  const where = 'prune() options';
-  assertLimit(options.maxAge, 'maxAge', where);
-  assertLimit(options.maxBytes, 'maxBytes', where);
-  assertLimit(options.maxEntries, 'maxEntries', where);
+  assertPruneOptions(options);
   const dryRun = options.dryRun ?? false;
   const result = emptyPruneResult(options);
   const counted = new Set<string>();

@@ -1,7 +1,7 @@
 /** The reads of a TieredCache past its first tier: through the tiers in order, promoting what a slower one had. */
 
 import type { CacheBackend, NodeSignature } from '../contract.ts';
-import type { UsageCounters } from '../kit/shared.ts';
+import type { UsageCounters } from '../kit/index.ts';
 import { type FailureReporter, TierFailed } from './failures.ts';
 import type { Promotions } from './promotion.ts';
 import type { TierSlot } from './tiers.ts';

@@ -1,7 +1,7 @@
 /** The combined view of a TieredCache's tiers: each key once, its totals, and its records merged for prune(). */
 
 import type { CacheInfo, EntryRecord, NodeUsage } from '../contract.ts';
-import { byNode, type UsageCounters } from '../kit/shared.ts';
+import { byNode, type UsageCounters } from '../kit/index.ts';
 import { tierFailure } from './failures.ts';
 import { PROMOTED_NODE } from './promotion.ts';
 import type { TierSlot } from './tiers.ts';

@@ -6,6 +6,7 @@ import fsp from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { Header, Pack, ReadEntry } from 'tar';
 import { BackendError, ConfigError, MemoflowError, quote } from '../../../errors.ts';
+import { backendFailure } from '../../kit/index.ts';
 
 /** One cache entry as an archive lists it. */
 export interface ArchiveEntry {
@@ -113,9 +114,7 @@ export async function writeArchive(
     out.destroy();
     await fsp.rm(temp, { force: true });
     if (error instanceof MemoflowError) throw error;
-    throw new BackendError('disk', `Cannot write archive ${quote(file)}: ${messageOf(error)}`, {
-      cause: error,
-    });
+    throw backendFailure('disk', `Cannot write archive ${quote(file)}`, error);
   }
   return { entries: manifest.entries.length, blobs: hashes.size, bytes };
 }
@@ -154,7 +153,7 @@ async function packBlob(
   try {
     handle = await fsp.open(path, 'r');
   } catch (error) {
-    throw new BackendError('disk', `Cannot export blob ${hash}: ${messageOf(error)}`, { cause: error });
+    throw backendFailure('disk', `Cannot export blob ${hash}`, error);
   }
   try {
     // Size and bytes come from the one open descriptor: a blob replaced or removed meanwhile is still read whole.
@@ -213,8 +212,4 @@ function kindOf(stats: fs.Stats): string {
   if (stats.isFIFO()) return 'a FIFO';
   if (stats.isSocket()) return 'a socket';
   return 'not a regular file';
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

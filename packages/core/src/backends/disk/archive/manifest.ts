@@ -1,8 +1,8 @@
 /** The checks a cache archive's `manifest.json` passes before any of its blobs is written. */
 
 import { ConfigError, quote } from '../../../errors.ts';
-import { assertKey, assertNode } from '../../kit/shared.ts';
-import { type ArchiveManifest, FORMAT, HASH, messageOf, VERSION } from './archive.ts';
+import { assertKey, assertNode, reasonOf } from '../../kit/index.ts';
+import { type ArchiveManifest, FORMAT, HASH, VERSION } from './archive.ts';
 
 /**
  * Parses and checks `manifest.json`: its format and version, every entry's fields, every key as
@@ -20,7 +20,7 @@ export function parseManifest(
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`its \`manifest.json\` is not valid JSON (${messageOf(error)}).`);
+    throw new ConfigError(`its \`manifest.json\` is not valid JSON (${reasonOf(error)}).`);
   }
   const manifest = value as Partial<ArchiveManifest> | null;
   if (typeof manifest !== 'object' || manifest === null || manifest.format !== FORMAT) {

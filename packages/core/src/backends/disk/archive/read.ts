@@ -8,9 +8,9 @@ import { finished } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import pLimit from 'p-limit';
 import { Parser, type ReadEntry } from 'tar';
-import { BackendError, ConfigError, quote } from '../../../errors.ts';
-import { assertLimit } from '../../kit/shared.ts';
-import { type ArchiveManifest, BLOB_PATH, MANIFEST_PATH, messageOf } from './archive.ts';
+import { ConfigError, quote } from '../../../errors.ts';
+import { assertLimit, backendFailure } from '../../kit/index.ts';
+import { type ArchiveManifest, BLOB_PATH, MANIFEST_PATH } from './archive.ts';
 import { parseManifest } from './manifest.ts';
 
 /** How {@link readArchive} stages blobs, and how much it accepts. */
@@ -59,8 +59,7 @@ export async function readArchive(
       `\`headerBytes\` must be a non-negative integer, and come with \`header\` when above 0; got ${quote(headerBytes)}`,
     );
   }
-  const ioError = (error: unknown) =>
-    new BackendError('disk', `Cannot import ${quote(file)}: ${messageOf(error)}`, { cause: error });
+  const ioError = (error: unknown) => backendFailure('disk', `Cannot import ${quote(file)}`, error);
   let handle: fsp.FileHandle;
   let createdDir: string | undefined;
   try {

@@ -5,7 +5,7 @@ import { BackendError } from '../../../errors.ts';
 import type { NodeSignature, OnProgress } from '../../contract.ts';
 import { BLOB_HEADER_BYTES, blobHeader, blobPath } from '../blob.ts';
 import { tempPathIn, withDirectory } from '../fs.ts';
-import type { DiskIndex, PutFields } from '../index/disk-index.ts';
+import type { DiskIndex, PutFields } from '../index/index.ts';
 import type { ArchiveEntry } from './archive.ts';
 
 /** What `export()` wrote or `import()` added. */
