@@ -5,7 +5,6 @@
 
 import { quote, UnhashableInputError } from '../../errors.ts';
 import { type ClassInfo, classInfo, prototypeData, subclassInfo } from './class-info.ts';
-import { MAX_DEPTH, UNHASHABLE } from './encoder.ts';
 import {
   ArrayProto,
   type BuiltinKind,
@@ -26,6 +25,7 @@ import {
   symbolSegment,
   symbolToken,
 } from './own-keys.ts';
+import { MAX_DEPTH, UNHASHABLE } from './plain-encoder.ts';
 
 interface Problem {
   path: string;
