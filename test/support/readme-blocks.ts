@@ -27,13 +27,14 @@ const installed: Record<string, string> = {
   '@memoflow/conformance': join(packages, 'conformance'),
   keyv: realpathSync(join(packages, 'keyv/node_modules/keyv')),
   '@keyv/redis': realpathSync(join(packages, 'keyv/node_modules/@keyv/redis')),
+  vitest: realpathSync(dirname(require.resolve('vitest/package.json'))),
 };
 
 /** The `memoflow` binary the CLI package's `bin` names. */
 const memoflowBin = join(packages, 'cli/bin/memoflow.js');
 
 /** The `vitest` binary, and the config that makes it load the workspace packages from source. */
-const vitestBin = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
+const vitestBin = join(installed.vitest!, 'vitest.mjs');
 const vitestConfig = `export default { resolve: { conditions: ['memoflow-source'] }, ssr: { resolve: { conditions: ['memoflow-source'] } } };\n`;
 
 /**
@@ -79,6 +80,9 @@ export interface ReadmeBlocksOptions {
    */
   files?: Record<string, URL>;
 }
+
+/** What vitest prints when one test file ran and every one of its tests (ten or more) passed. */
+export const ALL_TESTS_PASSED = /Test Files {2}1 passed \(1\)\n\s+Tests {2}(\d{2,}) passed \(\1\)\n/;
 
 /** The ```ts blocks of a Markdown file, in order. */
 export function tsBlocks(markdown: URL): string[] {
