@@ -5,6 +5,7 @@
  * then ends for every value after it), and they swallow or rethrow a store's failure depending on
  * `throwOnErrors`, so damage and an unreachable store could not be told apart.
  */
+import { withoutCredentials } from '@memoflow/core/backend-kit';
 import type { Keyv } from 'keyv';
 
 /** One stored record as read: absent, expired by Keyv's own clock, undecodable, or the value we stored. */
@@ -102,13 +103,5 @@ export async function* listStore(keyv: Keyv): AsyncGenerator<[string, unknown]> 
 /** Where the store's data lives, when it says (its URL, without credentials). */
 export function locationOf(keyv: Keyv): string | undefined {
   const url: unknown = keyv.store?.opts?.url ?? keyv.store?.opts?.uri;
-  if (typeof url !== 'string') return undefined;
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return undefined;
-  }
+  return typeof url === 'string' ? withoutCredentials(url) : undefined;
 }

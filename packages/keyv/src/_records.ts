@@ -44,6 +44,26 @@ export interface EntryHeader {
   sha256: string;
 }
 
+/** The header of an entry stored now: `ttl` undefined when it never expires; a compute time kept only when it is a time. */
+export function entryHeader(
+  key: string,
+  value: Uint8Array,
+  node: string,
+  createdAt: number,
+  ttl: number | undefined,
+  computeMs: number | undefined,
+): EntryHeader {
+  return {
+    key,
+    node,
+    bytes: value.length,
+    createdAt,
+    ...(ttl === undefined ? {} : { expiresAt: createdAt + ttl }),
+    ...(typeof computeMs === 'number' && Number.isFinite(computeMs) && computeMs >= 0 ? { computeMs } : {}),
+    sha256: hash('sha256', value, 'hex'),
+  };
+}
+
 export function encodeEntry(header: EntryHeader, value: Uint8Array): string {
   const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   return `${ENTRY_MAGIC}${JSON.stringify(header)}\n${bytes.toString('base64')}`;

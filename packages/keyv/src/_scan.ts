@@ -1,5 +1,5 @@
 /** One walk over the cache's records in a Keyv namespace: what `entries()`, `info()`, `prune()`, `clear()` and `verify()` read. */
-import type { EntryRecord } from '@memoflow/core';
+import type { EntryRecord } from '@memoflow/core/backend-kit';
 import type { Keyv } from 'keyv';
 import { listStore, storedKey, unwrap } from './_keyv-io.ts';
 import {

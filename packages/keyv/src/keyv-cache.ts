@@ -1,81 +1,36 @@
-/**
- * KeyvCache: any Keyv 5 store (Redis, Valkey, SQLite, Postgres, MySQL, MongoDB, etcd, …) as a
- * memoflow cache backend. Keyv stores strings, so the bytes travel as base64 inside a small
- * self-checking envelope (`_records.ts`).
- */
-import { hash } from 'node:crypto';
 import {
-  BackendError,
-  type CacheBackend,
-  type CacheInfo,
-  ConfigError,
-  type EntryRecord,
-  type PruneOptions,
-  type PruneResult,
-  type VerifyReport,
-} from '@memoflow/core';
-import {
+  AccessBatch,
   assertKey,
-  assertLimit,
   assertNode,
   assertTtl,
-  countPruned,
+  type CacheInfo,
   type EntryInfo,
-  emptyPruneResult,
+  type EntryRecord,
   emptyVerifyReport,
   isClean,
+  ListedCache,
+  type ListingPurpose,
   type NodeSignature,
-  planPrune,
-  summarize,
-  UsageCounters,
+  type VerifyReport,
 } from '@memoflow/core/backend-kit';
 import type { Keyv } from 'keyv';
-import { AccessLog } from './_access.ts';
-import {
-  canIterate,
-  deleteRecords,
-  isKeyv,
-  locationOf,
-  type RawRead,
-  readRecords,
-  storedKey,
-} from './_keyv-io.ts';
+import { accessWriter } from './_access.ts';
+import { checkArguments, type KeyvCacheOptions } from './_options.ts';
+import { servedReads } from './_reads.ts';
 import {
   accessKey,
   decodeMeta,
-  decodePayload,
-  type EntryHeader,
   encodeEntry,
   encodeMeta,
+  entryHeader,
   entryKey,
   metaKey,
   readEntry,
 } from './_records.ts';
-import { recordsOf, type Scan, type ScanDepth, scanCache, staleAccess } from './_scan.ts';
+import { recordsOf, type Scan, type ScanDepth, staleAccess } from './_scan.ts';
+import { KeyvRecords } from './_store.ts';
 
-export interface KeyvCacheOptions {
-  /**
-   * Milliseconds until an entry expires, for entries stored without a `ttl` of their own. Expiry
-   * is Keyv's: the store's native TTL where it has one (Redis `PX`), else Keyv's check on read.
-   * @default the Keyv's own `ttl`, if it has one; otherwise entries do not expire
-   */
-  ttl?: number;
-  /**
-   * Record reads, so that `prune()` removes the least recently used entries first and
-   * `entries()` reports hits. Reads are gathered in memory and written together (one read and
-   * one write of small records per second, or per thousand keys read, and before any listing):
-   * a hit costs no write of its own. Set `false` for a client that must not write on reads;
-   * `prune()` then orders entries by creation time.
-   * @default true
-   */
-  trackAccess?: boolean;
-  /**
-   * Whether `close()` disconnects the Keyv's store (`keyv.disconnect()`). Set `false` when the
-   * Keyv is shared with other code that goes on using it.
-   * @default true
-   */
-  disconnect?: boolean;
-}
+export type { KeyvCacheOptions } from './_options.ts';
 
 /** `info()` of a KeyvCache: the common totals, plus what only this backend knows. */
 export interface KeyvCacheInfo extends CacheInfo {
@@ -126,32 +81,26 @@ const READ_BATCH = 1_000;
  * const cache = new KeyvCache(keyv);
  * const square = func({ cache }, async (x: number) => x * x);
  */
-export class KeyvCache implements CacheBackend {
+export class KeyvCache extends ListedCache {
   readonly name = 'keyv';
+  /** Where the store's data lives, when it says (its URL, without credentials). */
+  override readonly location: string | undefined;
   readonly #keyv: Keyv;
+  readonly #records: KeyvRecords;
   readonly #ttl: number | undefined;
   readonly #disconnect: boolean;
-  readonly #usage = new UsageCounters();
   #corrupt = 0;
   /** Reads not yet written; undefined with `trackAccess: false`. */
-  readonly #accesses: AccessLog | undefined;
+  readonly #accesses: AccessBatch | undefined;
 
   constructor(keyv: Keyv, options: KeyvCacheOptions = {}) {
-    if (!isKeyv(keyv)) {
-      throw new ConfigError(
-        `KeyvCache expects a Keyv 5 instance, got ${quote(keyv)}. Pass \`new Keyv(store)\` (or @keyv/redis's \`createKeyv(url)\`).`,
-      );
-    }
-    const where = 'KeyvCache options';
-    assertTtl(options.ttl, where);
-    for (const name of ['trackAccess', 'disconnect'] as const) {
-      if (options[name] !== undefined && typeof options[name] !== 'boolean') {
-        throw new ConfigError(`Invalid \`${name}\` ${quote(options[name])} in ${where}: expected a boolean.`);
-      }
-    }
+    super();
+    checkArguments(keyv, options);
     this.#keyv = keyv;
+    this.#records = new KeyvRecords(keyv);
+    this.location = this.#records.location;
     this.#ttl = options.ttl;
-    this.#accesses = options.trackAccess === false ? undefined : new AccessLog(keyv);
+    this.#accesses = options.trackAccess === false ? undefined : new AccessBatch(accessWriter(keyv));
     this.#disconnect = options.disconnect ?? true;
   }
 
@@ -173,26 +122,16 @@ export class KeyvCache implements CacheBackend {
     assertKey(key);
     assertNode(info?.node);
     assertTtl(info.ttl, `the entry info of node \`${info.node}\``);
-    const createdAt = Date.now();
     const ttl = this.#ttlOf(info.ttl);
-    const computeMs = info.computeMs;
-    const header: EntryHeader = {
-      key,
-      node: info.node,
-      bytes: value.length,
-      createdAt,
-      ...(ttl === undefined ? {} : { expiresAt: createdAt + ttl }),
-      ...(typeof computeMs === 'number' && Number.isFinite(computeMs) && computeMs >= 0 ? { computeMs } : {}),
-      sha256: hash('sha256', value, 'hex'),
-    };
+    const header = entryHeader(key, value, info.node, Date.now(), ttl, info.computeMs);
     this.#accesses?.forget([key]);
-    await this.#write(
+    await this.#records.write(
       entryKey(key),
       encodeEntry(header, value),
       ttl,
       `store entry ${key} of node \`${info.node}\``,
     );
-    this.#usage.stored(key, this.#usage.of(info.node));
+    this.usage.stored(key, this.usage.of(info.node));
   }
 
   /**
@@ -201,15 +140,9 @@ export class KeyvCache implements CacheBackend {
    */
   async has(key: string): Promise<boolean> {
     assertKey(key);
-    const store = this.#keyv.store;
-    if (typeof store.has === 'function' && !(store instanceof Map)) {
-      try {
-        return (await store.has(storedKey(this.#keyv, entryKey(key)))) === true;
-      } catch (error) {
-        throw this.#failure(`look up entry ${key}`, error);
-      }
-    }
-    const [read] = await this.#read([entryKey(key)], `look up entry ${key}`);
+    const exists = await this.#records.exists(entryKey(key), `look up entry ${key}`);
+    if (exists !== undefined) return exists;
+    const [read] = await this.#records.read([entryKey(key)], `look up entry ${key}`);
     const entry = read?.state === 'value' ? readEntry(key, read.value) : undefined;
     const expiresAt = entry?.header.expiresAt;
     return entry !== undefined && (expiresAt === undefined || expiresAt > Date.now());
@@ -218,30 +151,22 @@ export class KeyvCache implements CacheBackend {
   async delete(key: string): Promise<boolean> {
     assertKey(key);
     this.#accesses?.forget([key]);
-    const store = this.#keyv.store;
-    try {
-      const [removed] = await Promise.all([
-        store.delete(storedKey(this.#keyv, entryKey(key))),
-        store.delete(storedKey(this.#keyv, accessKey(key))),
-      ]);
-      return removed === true;
-    } catch (error) {
-      throw this.#failure(`delete entry ${key}`, error);
-    }
+    const [removed] = await this.#records.deleteEach([entryKey(key), accessKey(key)], `delete entry ${key}`);
+    return removed === true;
   }
 
   async getMeta(node: string): Promise<NodeSignature | undefined> {
     assertNode(node);
-    const [read] = await this.#read([metaKey(node)], `read the signature of node \`${node}\``);
+    const [read] = await this.#records.read([metaKey(node)], `read the signature of node \`${node}\``);
     if (read === undefined || read.state === 'absent' || read.state === 'expired') return undefined;
     const signature = read.state === 'value' ? decodeMeta(node, read.value) : undefined;
-    if (signature === undefined) await this.#removeRecords([metaKey(node)]).catch(() => {});
+    if (signature === undefined) await this.#records.remove([metaKey(node)]).catch(() => {});
     return signature;
   }
 
   async setMeta(signature: NodeSignature): Promise<void> {
     assertNode(signature?.node);
-    await this.#write(
+    await this.#records.write(
       metaKey(signature.node),
       encodeMeta(signature),
       undefined,
@@ -258,33 +183,26 @@ export class KeyvCache implements CacheBackend {
   }
 
   /** What the cache holds, from a walk of its namespace; hits and misses are this instance's. */
-  async info(): Promise<KeyvCacheInfo> {
-    const scan = await this.#walk('info()', 'headers');
-    const location = locationOf(this.#keyv);
+  override async info(): Promise<KeyvCacheInfo> {
+    const totals = await super.info();
     const namespace = this.#keyv.namespace;
-    return {
-      ...summarize(this.name, location, recordsOf(scan), this.#usage),
-      ...(namespace === undefined ? {} : { namespace }),
-      corrupt: this.#corrupt,
-    };
+    return { ...totals, ...(namespace === undefined ? {} : { namespace }), corrupt: this.#corrupt };
   }
 
   /**
-   * Removes expired entries, entries unused for `maxAge`, then the least recently used until the
-   * limits hold. "Used" is the last read this or any other instance flushed (see `trackAccess`),
-   * else the creation time.
+   * The walk `info()` and `prune()` work on. For `prune()`, "used" is the last read this or any
+   * other instance flushed (see `trackAccess`), else the creation time; a dry run removes nothing
+   * on the way, not even expired or damaged records.
    */
-  async prune(options: PruneOptions): Promise<PruneResult> {
-    const where = 'prune() options';
-    assertLimit(options.maxAge, 'maxAge', where);
-    assertLimit(options.maxBytes, 'maxBytes', where);
-    assertLimit(options.maxEntries, 'maxEntries', where);
-    const scan = await this.#walk('prune()', 'headers', !options.dryRun);
-    const removed = planPrune(recordsOf(scan), options, Date.now());
-    const result = emptyPruneResult(options);
-    for (const record of removed) countPruned(result, record.node, record.bytes, () => record);
-    if (!options.dryRun) await this.#removeEntries(removed.map((record) => record.key));
-    return result;
+  protected override async *listFor(
+    purpose: ListingPurpose,
+    options: { dryRun: boolean },
+  ): AsyncIterable<EntryRecord> {
+    yield* recordsOf(await this.#walk(purpose, 'headers', !options.dryRun));
+  }
+
+  protected override removeKeys(keys: readonly string[]): Promise<void> {
+    return this.#removeEntries(keys);
   }
 
   /**
@@ -296,17 +214,17 @@ export class KeyvCache implements CacheBackend {
     const { node } = options;
     if (node !== undefined) assertNode(node);
     if (node === undefined) {
-      this.#assertIterable('clear()');
+      this.#records.assertIterable('clear()');
       this.#accesses?.forgetAll();
-      const scan = await this.#scan('clear()', 'keys');
-      await this.#removeRecords([...scan.all]);
-      this.#usage.forgetMisses();
+      const scan = await this.#records.scan('clear()', 'keys');
+      await this.#records.remove([...scan.all]);
+      this.usage.forgetMisses();
       return;
     }
-    const scan = await this.#scan('clear({ node })', 'headers');
+    const scan = await this.#records.scan('clear({ node })', 'headers');
     const keys = [...scan.entries].filter(([, header]) => header.node === node).map(([key]) => key);
     await this.#removeEntries(keys);
-    await this.#removeRecords([metaKey(node)]);
+    await this.#records.remove([metaKey(node)]);
   }
 
   /**
@@ -315,7 +233,7 @@ export class KeyvCache implements CacheBackend {
    * Access records left behind by an entry removed elsewhere are removed too, silently: they hold
    * no data. (`missing` and `orphans` stay empty: an entry and its bytes are one record.)
    */
-  async verify(): Promise<VerifyReport> {
+  override async verify(): Promise<VerifyReport> {
     const scan = await this.#walk('verify()', 'payloads');
     const report = emptyVerifyReport();
     report.checked = scan.entries.size + scan.damaged.size;
@@ -329,70 +247,30 @@ export class KeyvCache implements CacheBackend {
   /** Writes the reads gathered so far and, unless `disconnect: false`, disconnects the Keyv's store. */
   async close(): Promise<void> {
     await this.#accesses?.flush();
-    if (!this.#disconnect) return;
-    try {
-      await this.#keyv.disconnect();
-    } catch (error) {
-      throw this.#failure('disconnect', error);
-    }
+    if (this.#disconnect) await this.#records.disconnect();
   }
 
   /** Reads entries: a hit, or a miss for one absent, expired or damaged (which is removed). */
   async #serve(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return [];
     const what = keys.length === 1 ? `read entry ${keys[0]}` : `read ${keys.length} entries`;
-    const reads = await this.#read(keys.map(entryKey), what);
+    const reads = await this.#records.read(keys.map(entryKey), what);
     const now = Date.now();
-    const damaged = new Set<string>();
-    const expired = new Set<string>();
-    const values = keys.map((key, i) => {
-      const read = reads[i] ?? { state: 'absent' };
-      const entry = read.state === 'value' ? readEntry(key, read.value) : undefined;
-      const expiresAt = entry?.header.expiresAt;
-      let bytes: Uint8Array | undefined;
-      if (read.state === 'expired' || (expiresAt !== undefined && expiresAt <= now)) expired.add(key);
-      else if (read.state !== 'absent') {
-        bytes = entry === undefined ? undefined : decodePayload(entry);
-        if (bytes === undefined) damaged.add(key);
-      }
-      if (bytes === undefined) this.#usage.miss(key);
+    const { values, headers, damaged, expired } = servedReads(keys, reads, now);
+    keys.forEach((key, i) => {
+      const header = headers[i];
+      if (header === undefined) this.usage.miss(key);
       else {
-        this.#usage.hit(this.#usage.of(entry!.header.node));
-        this.#accesses?.touch(key, entry!.header, now);
+        this.usage.hit(this.usage.of(header.node));
+        this.#accesses?.note(key, now, header);
       }
-      return bytes;
     });
-    if (damaged.size + expired.size > 0) {
-      this.#corrupt += damaged.size;
+    if (damaged.length + expired.length > 0) {
+      this.#corrupt += damaged.length;
       // A miss is never a throw: a removal that fails leaves the record for the next read to find.
       await this.#removeEntries([...damaged, ...expired]).catch(() => {});
     }
     return values;
-  }
-
-  async #read(recordKeys: readonly string[], what: string): Promise<RawRead[]> {
-    try {
-      return await readRecords(this.#keyv, recordKeys);
-    } catch (error) {
-      throw this.#failure(what, error);
-    }
-  }
-
-  /** Stores one record through Keyv; `ttl` undefined means it never expires, whatever the Keyv's default. */
-  async #write(recordKey: string, text: string, ttl: number | undefined, what: string): Promise<void> {
-    let stored: boolean;
-    try {
-      // Keyv takes 0 as "no expiry"; undefined would give the record the Keyv's default ttl.
-      stored = await this.#keyv.set(recordKey, text, ttl === undefined ? 0 : Math.ceil(ttl));
-    } catch (error) {
-      throw this.#failure(what, error);
-    }
-    if (!stored) {
-      throw this.#failure(
-        what,
-        'Keyv reported that the store did not take the write. The store error went to the Keyv `error` event; create the Keyv with `throwOnErrors: true` to get it as this error’s cause',
-      );
-    }
   }
 
   /** The effective ttl of an entry: its own, this cache's, the Keyv's; undefined when it never expires. */
@@ -404,73 +282,17 @@ export class KeyvCache implements CacheBackend {
   /** A walk for a listing: reads flushed first, damaged and expired records removed after (unless `clean` is false). */
   async #walk(operation: string, depth: ScanDepth, clean = true): Promise<Scan> {
     await this.#accesses?.flush();
-    const scan = await this.#scan(operation, depth);
+    const scan = await this.#records.scan(operation, depth);
     if (!clean) return scan;
     this.#corrupt += scan.damaged.size;
     await this.#removeEntries([...scan.damaged, ...scan.expired]);
-    await this.#removeRecords([...scan.damagedRecords, ...staleAccess(scan)]);
+    await this.#records.remove([...scan.damagedRecords, ...staleAccess(scan)]);
     return scan;
-  }
-
-  async #scan(operation: string, depth: ScanDepth): Promise<Scan> {
-    this.#assertIterable(operation);
-    try {
-      return await scanCache(this.#keyv, depth);
-    } catch (error) {
-      throw this.#failure(`list entries for ${operation}`, error);
-    }
-  }
-
-  #assertIterable(operation: string): void {
-    if (canIterate(this.#keyv)) return;
-    throw new ConfigError(
-      `KeyvCache cannot run ${operation}: the Keyv's store (${storeName(this.#keyv)}) cannot list its keys, and ${operation} walks every entry. Give KeyvCache a Keyv whose store Keyv can iterate (Redis, Valkey, SQLite, Postgres, MySQL, MongoDB, etcd, or a Map), or leave cleanup to the store itself: entries stored with a \`ttl\` expire there.`,
-    );
   }
 
   /** Removes entries with their access records, and forgets their unwritten reads. */
   async #removeEntries(keys: readonly string[]): Promise<void> {
     this.#accesses?.forget(keys);
-    await this.#removeRecords(keys.flatMap((key) => [entryKey(key), accessKey(key)]));
+    await this.#records.remove(keys.flatMap((key) => [entryKey(key), accessKey(key)]));
   }
-
-  async #removeRecords(recordKeys: readonly string[]): Promise<void> {
-    try {
-      await deleteRecords(this.#keyv, recordKeys);
-    } catch (error) {
-      throw this.#failure(`remove ${recordKeys.length} records`, error);
-    }
-  }
-
-  #failure(what: string, error: unknown): BackendError {
-    const reason = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
-    const namespace = this.#keyv.namespace;
-    const where = [
-      locationOf(this.#keyv) ?? storeName(this.#keyv),
-      namespace && `namespace ${quote(namespace)}`,
-    ]
-      .filter(Boolean)
-      .join(', ');
-    return new BackendError(this.name, `KeyvCache could not ${what} (${where}): ${reason}.`, {
-      cause: error,
-    });
-  }
-}
-
-function storeName(keyv: Keyv): string {
-  return keyv.store?.constructor?.name || 'a Keyv store';
-}
-
-/** Quotes a value for an error message: short, one line. */
-function quote(value: unknown): string {
-  let text: string;
-  try {
-    text =
-      typeof value === 'function'
-        ? `[function ${value.name || 'anonymous'}]`
-        : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
