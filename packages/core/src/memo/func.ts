@@ -3,9 +3,10 @@ import { ConfigError, quote } from '../errors.ts';
 import type { Serializer } from '../serializer/index.ts';
 import type { Signature } from '../signature/index.ts';
 import { captureCallSite } from '../signature/index.ts';
-import { type CacheMode, Memo } from './memo.ts';
+import { Memo } from './memo.ts';
+import type { CacheMode } from './types.ts';
 
-export type { CacheMode } from './memo.ts';
+export type { CacheMode } from './types.ts';
 
 /** Options of `func()`. Every one is optional. */
 export interface FuncOptions<Args extends unknown[] = any[]> {

@@ -1,4 +1,5 @@
 /** memo/: one memoized function: `func()`, its options, and the engine behind a call (key, lookup, compute, store). */
 export { type CacheMode, type FuncOptions, func, MEMO, type Memoized, memoOf } from './func.ts';
-export { defaultBackend, type Memo, type NodeInfo, type Prepared } from './memo.ts';
+export { defaultBackend, type Memo } from './memo.ts';
 export { storeResult, warnOnce } from './store.ts';
+export type { NodeInfo, Prepared } from './types.ts';

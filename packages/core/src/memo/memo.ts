@@ -1,77 +1,21 @@
 import type { CacheBackend, NodeSignature } from '../backends/contract.ts';
 import { MemoryCache } from '../backends/memory/memory-cache.ts';
-import { ConfigError } from '../errors.ts';
 import { decodeEntry, encodeEntry, MISS, type Serializer, v8Serializer } from '../serializer/index.ts';
 import {
-  analyzeCode,
-  type CodeAnalysis,
   type CodeTarget,
   composeKey,
   encodeInputs,
-  envHash,
-  envVarsText,
-  type FilesState,
-  filesState,
   hashValue,
   NO_DEPS_HASH,
   type Signature,
-  staticEnv,
 } from '../signature/index.ts';
 import { hash } from '../util/index.ts';
-import { type InputPlan, inputValues, planInputs, primitivesText, sameArgs } from './inputs.ts';
+import { CallEnvironment } from './call-env.ts';
+import { inputValues, primitivesText, sameArgs } from './inputs.ts';
+import { nodeInfoOf } from './node-info.ts';
+import { prepareFunction } from './prepare.ts';
 import { storeResult, warnOnce } from './store.ts';
-
-/** How a call uses the cache. */
-export type CacheMode = boolean | 'recompute' | 'read-only' | 'write-only';
-
-/** The options the engine needs; func.ts documents and validates them. */
-export interface MemoOptions {
-  output?: string;
-  inputs?: readonly string[];
-  captures?: Record<string, unknown>;
-  cache?: CacheMode | CacheBackend;
-  version?: string | number;
-  deps?: readonly Function[];
-  ignore?: readonly string[];
-  key?: (...args: any[]) => unknown;
-  env?: readonly string[];
-  serializer?: Serializer;
-  ttl?: number;
-  retention?: 'all' | 'latest';
-  dependencyDepth?: number;
-  files?: readonly string[];
-  map?: string;
-}
-
-/** How a Pipeline wires a memoized function as a node. */
-export interface NodeInfo {
-  /** The node's name, which is also the name of the value it produces (`output`). */
-  name: string;
-  /** The names of the values it takes, in parameter order. */
-  inputs: string[];
-  /** `positional`: `fn(a, b)`; `object`: a single destructured parameter, `fn({ a, b })`. */
-  style: 'positional' | 'object';
-  /** The input it maps over, caching each item (`map` option). */
-  map?: string;
-  /** Where the function was wrapped, for messages. */
-  location?: string;
-}
-
-/** What is fixed for a memoized function once its source has been read. */
-export interface Prepared {
-  node: string;
-  analysis: CodeAnalysis;
-  staticEnvParts: Record<string, string>;
-  inputs: InputPlan;
-  /** Memo of input encoding text → key, so an in-memory hit needs no digest at all. */
-  keys: Map<string, string>;
-  /** The env vars whose values count: the `env` option's, then those the code reads (`process.env.X`). */
-  envNames: readonly string[];
-  /** env var text → env hash. */
-  envHashes: Map<string, { envHash: string; envParts: Record<string, string> }>;
-  /** The key of this node's last pipeline run, and exactly what it was derived from. */
-  lastRunKey?: { envHash: string; inputsText: string; deps: string[]; key: string };
-}
+import type { EnvHash, MemoOptions, NodeInfo, Prepared } from './types.ts';
 
 const KEY_MEMO_LIMIT = 10_000;
 
@@ -92,9 +36,8 @@ export class Memo {
   readonly reads: boolean;
   readonly writes: boolean;
   readonly serializer: Serializer;
+  private readonly env: CallEnvironment;
   private lastPrimitiveArgs: unknown[] | undefined;
-  /** The `files` state the last env text was made of (its parts go into the env hash on a miss). */
-  private files: FilesState | undefined;
   private lastKey: string | undefined;
 
   constructor(
@@ -107,6 +50,7 @@ export class Memo {
     this.reads = cache !== 'recompute' && cache !== 'write-only';
     this.writes = cache !== 'read-only';
     this.serializer = options.serializer ?? v8Serializer;
+    this.env = new CallEnvironment(options.files);
   }
 
   /** The node name: `output`, else the declared name, else the function's name. */
@@ -142,7 +86,7 @@ export class Memo {
   /** The full signature of a call, with the values and labels that went into its inputs hash. */
   private signatureOf(prepared: Prepared, self: unknown, args: unknown[]) {
     const { key, inputsHash, envText, values, labels } = this.keyOf(prepared, self, args, true);
-    const env = this.envFor(prepared, envText);
+    const env = this.env.hashOf(prepared, envText);
     const signature: Signature = {
       node: prepared.node,
       key,
@@ -160,22 +104,7 @@ export class Memo {
 
   /** The node this function is in a Pipeline: its name, its inputs, how it is called. */
   nodeInfo(): NodeInfo {
-    const { node, analysis } = this.prepare();
-    const location = analysis.location;
-    const base = { name: node, map: this.options.map, location };
-    if (this.options.inputs) return { ...base, inputs: [...this.options.inputs], style: 'positional' };
-    const params = analysis.params;
-    if (params.length === 1 && params[0]!.properties) {
-      return { ...base, inputs: [...params[0]!.properties], style: 'object' };
-    }
-    for (const [i, param] of params.entries()) {
-      if (param.rest || param.properties || /^arg\d+$/.test(param.name)) {
-        throw new ConfigError(
-          `Node \`${node}\`${location ? ` (${location})` : ''} has a parameter a pipeline cannot wire by name: \`${param.name}\` at position ${i + 1}. Use named parameters, or a single destructured object \`({ a, b })\`, or give the node \`inputs: [...]\`.`,
-        );
-      }
-    }
-    return { ...base, inputs: params.map((p) => p.name), style: 'positional' };
+    return nodeInfoOf(this.prepare(), this.options);
   }
 
   /**
@@ -187,7 +116,7 @@ export class Memo {
     let prepared = this.analyses.get(depth);
     if (!prepared) {
       try {
-        prepared = this.analyze(depth);
+        prepared = prepareFunction(this.fn, this.options, this.target, depth);
       } catch (error) {
         prepared = error as Error;
       }
@@ -200,30 +129,6 @@ export class Memo {
     }
     if (prepared instanceof Error) throw prepared;
     return prepared;
-  }
-
-  private analyze(dependencyDepth: number): Prepared {
-    const { options } = this;
-    const analysis = analyzeCode(this.target, {
-      dependencyDepth,
-      version: options.version,
-      deps: options.deps,
-      captures: Object.keys(options.captures ?? {}),
-    });
-    const node = options.output ?? analysis.declaredName ?? (this.fn.name || 'anonymous');
-    warnUnseen(node, analysis);
-    const envNames = [...new Set([...(options.env ?? []), ...analysis.envNames])];
-    const inputs = planInputs(node, analysis, { ...options, env: envNames }, this.fn.length);
-    const { parts } = staticEnv(analysis.packages);
-    return {
-      node,
-      analysis,
-      staticEnvParts: parts,
-      inputs,
-      envNames,
-      keys: new Map(),
-      envHashes: new Map(),
-    };
   }
 
   /**
@@ -250,14 +155,14 @@ export class Memo {
   private keyOf(prepared: Prepared, self: unknown, args: unknown[], full = false) {
     const { values, labels, paths } = inputValues(prepared.inputs, this.options, self, args);
     const encoding = encodeInputs(prepared.node, values, labels, paths);
-    const envText = this.envText(prepared);
+    const envText = this.env.text(prepared);
     const memoKey = encoding.text === undefined ? undefined : `${envText}\u0001${encoding.text}`;
     let key = memoKey === undefined ? undefined : prepared.keys.get(memoKey);
     if (key === undefined || full) {
       const inputsHash = encoding.digest();
       key = composeKey(
         prepared.analysis.codeHash,
-        this.envFor(prepared, envText).envHash,
+        this.env.hashOf(prepared, envText).envHash,
         inputsHash,
         NO_DEPS_HASH,
       );
@@ -277,35 +182,8 @@ export class Memo {
    * The env hash (and its parts) for the current values of the declared env vars, and of
    * `extra` ones (a Runner's `cache.env`) after them.
    */
-  environment(
-    prepared: Prepared,
-    extra: readonly string[] = [],
-  ): { envHash: string; envParts: Record<string, string> } {
-    const own = prepared.envNames;
-    const names = extra.length === 0 ? own : [...own, ...extra.filter((name) => !own.includes(name))];
-    return this.envFor(prepared, (names.length > 0 ? envVarsText(names) : '') + this.filesText(), names);
-  }
-
-  /** What the env hash of a call depends on, as text: the env vars' values, then the `files` states. */
-  private envText(prepared: Prepared): string {
-    const vars = prepared.envNames.length > 0 ? envVarsText(prepared.envNames) : '';
-    return vars + this.filesText();
-  }
-
-  /** The `files` state of this call, kept for envFor: the files are globbed and stat'ed once a call. */
-  private filesText(): string {
-    if (!this.options.files) return '';
-    this.files = filesState(this.options.files);
-    return this.files.text;
-  }
-
-  private envFor(prepared: Prepared, envText: string, names: readonly string[] = prepared.envNames) {
-    let env = prepared.envHashes.get(envText);
-    if (!env) {
-      env = envHash({ ...prepared.staticEnvParts, ...this.files?.parts }, names);
-      prepared.envHashes.set(envText, env);
-    }
-    return env;
+  environment(prepared: Prepared, extra: readonly string[] = []): EnvHash {
+    return this.env.withExtra(prepared, extra);
   }
 
   private lookupOrCompute(
@@ -392,17 +270,5 @@ function invoke(fn: Function, self: unknown, args: unknown[]): Promise<unknown> 
     return Promise.resolve(fn.apply(self, args));
   } catch (error) {
     return Promise.reject(error);
-  }
-}
-
-const warned = new Set<string>();
-
-/** Says once per process and place what a function depends on that no hash can see. */
-function warnUnseen(node: string, analysis: CodeAnalysis): void {
-  for (const warning of analysis.warnings) {
-    const text = `memoflow: \`${node}\` ${warning.replace(/^(.*?): /, '($1): ')}`;
-    if (warned.has(text)) continue;
-    warned.add(text);
-    process.emitWarning(text, { code: 'MEMOFLOW_UNSEEN_DEPENDENCY' });
   }
 }
