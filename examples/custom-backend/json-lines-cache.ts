@@ -40,8 +40,9 @@ export class JsonLinesCache extends ListedCache {
     super();
     this.location = options.file;
     if (!existsSync(this.location)) return;
-    for (const line of readFileSync(this.location, 'utf8').split('\n'))
-      if (line) this.#apply(JSON.parse(line));
+    for (const line of readFileSync(this.location, 'utf8').split('\n')) {
+      if (line !== '') this.#apply(JSON.parse(line));
+    }
   }
 
   async getBlob(key: string): Promise<Uint8Array | undefined> {
@@ -65,21 +66,15 @@ export class JsonLinesCache extends ListedCache {
     assertKey(key);
     assertNode(info.node);
     assertTtl(info.ttl, `the entry info of node \`${info.node}\``);
+    const { node, computeMs } = info;
     const now = Date.now();
     const expiresAt = expiryOf(info.ttl, now); // 0: never
-    const record: EntryRecord = {
-      key,
-      node: info.node,
-      bytes: value.length,
-      createdAt: now,
-      lastAccess: now,
-      hits: 0,
-    };
+    const record: EntryRecord = { key, node, bytes: value.length, createdAt: now, lastAccess: now, hits: 0 };
     if (expiresAt !== 0) record.expiresAt = expiresAt;
-    if (info.computeMs !== undefined) record.computeMs = info.computeMs;
+    if (computeMs !== undefined) record.computeMs = computeMs;
     const base64 = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
     this.#write({ op: 'set', record, base64 });
-    this.usage.stored(key, this.usage.of(info.node));
+    this.usage.stored(key, this.usage.of(node)); // a miss of this key before counts against its node
   }
 
   async has(key: string): Promise<boolean> {
