@@ -71,7 +71,8 @@ describe.each(publicPackages)('the %s tarball', (name) => {
     expect(files.filter((file) => /\.(test|spec)\.[cm]?[jt]s$/.test(file))).toEqual([]);
     const manifest = await tarballManifest(tarballOf(name));
     const entries = [
-      ...JSON.stringify(manifest.exports).matchAll(/"\.\/([^"]+)"/g),
+      // The files the exports point at (after a colon), not their subpaths (`./backend-kit`).
+      ...JSON.stringify(manifest.exports).matchAll(/:"\.\/([^"]+)"/g),
       ...Object.values<string>(manifest.bin ?? {}).map((bin) => [bin, bin.replace(/^\.\//, '')]),
     ].map((match) => `package/${match[1]}`);
     expect(entries.length).toBeGreaterThan(0);
