@@ -11,7 +11,8 @@ const run = promisify(execFile);
  * proxy counts it. Walking the array's length would count one (or two) per missing index.
  */
 const SCRIPT = `
-import { decodeEntry, encodeEntry, v8Serializer } from ${JSON.stringify(coreEntry)};
+import { v8Serializer } from ${JSON.stringify(coreEntry)};
+import { decodeEntry, encodeEntry } from ${JSON.stringify(coreEntry.replace(/index\.ts$/, 'backend-kit.ts'))};
 
 const length = Number(process.argv[2]);
 const sparse = [];
