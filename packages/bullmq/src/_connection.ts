@@ -1,4 +1,5 @@
 /** The executor's Redis connections: made from options or taken as given, and named in messages. */
+import { withoutCredentials } from '@memoflow/core/backend-kit';
 import type { ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -21,16 +22,7 @@ export function clientOf(connection: ConnectionOptions, closed: () => boolean): 
 /** Where a connection points, for messages, without credentials. */
 export function serverOf(connection: ConnectionOptions): string {
   const { url, host, port } = connection as { url?: unknown; host?: unknown; port?: unknown };
-  if (typeof url === 'string') {
-    try {
-      const parsed = new URL(url);
-      parsed.username = '';
-      parsed.password = '';
-      return parsed.toString().replace(/\/$/, '');
-    } catch {
-      return 'its Redis';
-    }
-  }
+  if (typeof url === 'string') return withoutCredentials(url) ?? 'its Redis';
   return typeof host === 'string' ? `redis://${host}:${port ?? 6379}` : 'its Redis';
 }
 

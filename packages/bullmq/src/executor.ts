@@ -3,7 +3,7 @@
  * fan-in (BullMQ flows are trees; a pipeline is a DAG); this only enqueues the misses it is
  * handed, one job per task, and settles each when its job completes or fails.
  */
-import { BackendError, ConfigError } from '@memoflow/core';
+import { type BackendError, backendFailure, ConfigError } from '@memoflow/core/backend-kit';
 import type { Executor, NodeTask, TaskResult } from '@memoflow/core/executor';
 import { type ConnectionOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -248,11 +248,10 @@ export class BullMQExecutor implements Executor {
   }
 
   #failure(what: string, cause: unknown): BackendError {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    return new BackendError(
+    return backendFailure(
       'bullmq',
-      `The BullMQ queue \`${this.#queue.name}\` on ${this.#server} ${what}: ${reason}`,
-      { cause },
+      `The BullMQ queue \`${this.#queue.name}\` on ${this.#server} ${what}`,
+      cause,
     );
   }
 }

@@ -48,19 +48,6 @@ export function parseDuration(text: string, what: string): number {
   return Math.round(Number(match[1]) * factor);
 }
 
-/** A byte count for people, in binary units as run reports print them: `52.8 KiB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = -1;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 100 ? 1 : 0)} ${units[unit]}`;
-}
-
 /** A moment for people: `2026-11-21 12:03` in local time. */
 export function formatTime(ms: number): string {
   const date = new Date(ms);

@@ -7,20 +7,26 @@ import { EXIT, UsageError } from '../errors.ts';
 import type { OpenBackend } from '../open-backend.ts';
 import { configFrom, printJson, wholeNumber, withBackendOptions } from '../options.ts';
 import { colors, isTty, progressBar, table } from '../terminal.ts';
-import { formatBytes, formatTime, parseDuration, parseSize } from '../units.ts';
+import { formatTime, parseDuration, parseSize } from '../units.ts';
 
 type Flags = Record<string, unknown>;
+
+/** Sizes for people: `1.5 KiB`, `1.0 MiB`. The kit's, loaded with the backend: `--help` loads no core. */
+type FormatBytes = (bytes: number) => string;
 
 /** Runs `work` on the configured backend, and closes it. */
 async function withBackend<T>(
   flags: Flags,
-  work: (backend: OpenBackend, config: CliConfig) => Promise<T>,
+  work: (backend: OpenBackend, config: CliConfig, formatBytes: FormatBytes) => Promise<T>,
 ): Promise<T> {
   const { values: config } = await configFrom(flags);
-  const { openBackend } = await import('../open-backend.ts');
+  const [{ openBackend }, { formatBytes }] = await Promise.all([
+    import('../open-backend.ts'),
+    import('@memoflow/core/backend-kit'),
+  ]);
   const backend = await openBackend(config);
   try {
-    return await work(backend, config);
+    return await work(backend, config, formatBytes);
   } finally {
     await backend.close();
   }
@@ -40,10 +46,10 @@ export function registerCache(program: Command): void {
   sub('info', 'what the cache holds: entries, size, per node, most recent')
     .addHelpText('after', '\nExample:\n  $ memoflow cache info --cache-dir .memoflow\n')
     .action((flags: Flags) =>
-      withBackend(flags, async (backend, config) => {
+      withBackend(flags, async (backend, config, formatBytes) => {
         const info = await backend.info();
         if (flags.json) return printJson(info);
-        process.stdout.write(renderInfo(info, whereOf(config)));
+        process.stdout.write(renderInfo(info, whereOf(config), formatBytes));
       }),
     );
 
@@ -51,7 +57,7 @@ export function registerCache(program: Command): void {
     .option('--node <name>', 'only this node')
     .addHelpText('after', '\nExample:\n  $ memoflow cache ls --node scores\n')
     .action((flags: Flags) =>
-      withBackend(flags, async (backend) => {
+      withBackend(flags, async (backend, _config, formatBytes) => {
         const records: EntryRecord[] = [];
         for await (const record of backend.entries(
           flags.node === undefined ? {} : { node: String(flags.node) },
@@ -59,7 +65,7 @@ export function registerCache(program: Command): void {
           records.push(record);
         records.sort((a, b) => b.createdAt - a.createdAt);
         if (flags.json) return printJson(records);
-        process.stdout.write(`${entriesTable(records)}\n`);
+        process.stdout.write(`${entriesTable(records, formatBytes)}\n`);
       }),
     );
 
@@ -73,7 +79,7 @@ export function registerCache(program: Command): void {
       '\nExamples:\n  $ memoflow cache prune --max-size 1GB --max-age 7d --dry-run\n  $ memoflow cache prune --max-entries 10000\n',
     )
     .action((flags: Flags) =>
-      withBackend(flags, async (backend) => {
+      withBackend(flags, async (backend, _config, formatBytes) => {
         const options: PruneOptions = { dryRun: flags.dryRun === true };
         if (flags.maxSize !== undefined) options.maxBytes = parseSize(String(flags.maxSize), '--max-size');
         if (flags.maxAge !== undefined) options.maxAge = parseDuration(String(flags.maxAge), '--max-age');
@@ -144,7 +150,7 @@ export function registerCache(program: Command): void {
     .option('--node <name>', 'only this node')
     .addHelpText('after', '\nExample:\n  $ memoflow cache export cache.tar.gz\n')
     .action((file: string, flags: Flags) =>
-      withBackend(flags, async (backend) => {
+      withBackend(flags, async (backend, _config, formatBytes) => {
         const bar = await progressBar('exporting');
         const node = flags.node === undefined ? {} : { node: String(flags.node) };
         const result = await diskOnly(backend, 'export')
@@ -165,7 +171,7 @@ export function registerCache(program: Command): void {
     )
     .addHelpText('after', '\nExample:\n  $ memoflow cache import cache.tar.gz --max-bytes 2GB\n')
     .action((file: string, flags: Flags) =>
-      withBackend(flags, async (backend) => {
+      withBackend(flags, async (backend, _config, formatBytes) => {
         const limit =
           flags.maxBytes === undefined ? {} : { maxBytes: parseSize(String(flags.maxBytes), '--max-bytes') };
         const bar = await progressBar('importing');
@@ -200,7 +206,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 /** `print_cache_info`: where, how much, per node, and the most recent entries. */
-function renderInfo(info: CacheInfo, where: string): string {
+function renderInfo(info: CacheInfo, where: string, formatBytes: FormatBytes): string {
   const lines = [
     `${colors.bold('Cache')}    ${info.backend} at ${where}`,
     `${colors.bold('Entries')}  ${info.entries}`,
@@ -221,11 +227,12 @@ function renderInfo(info: CacheInfo, where: string): string {
       ),
     );
   }
-  if (info.recent.length > 0) lines.push('', colors.bold('Most recent'), entriesTable(info.recent));
+  if (info.recent.length > 0)
+    lines.push('', colors.bold('Most recent'), entriesTable(info.recent, formatBytes));
   return `${lines.join('\n')}\n`;
 }
 
-function entriesTable(records: readonly EntryRecord[]): string {
+function entriesTable(records: readonly EntryRecord[], formatBytes: FormatBytes): string {
   const rows = records.map((record) => [
     record.key.slice(0, 12),
     record.node,

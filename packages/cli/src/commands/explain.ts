@@ -5,7 +5,6 @@ import { UsageError } from '../errors.ts';
 import { printJson, withBackendOptions, withRunOptions } from '../options.ts';
 import type { PipelineFlags } from '../pipeline-command.ts';
 import { colors, table } from '../terminal.ts';
-import { formatBytes } from '../units.ts';
 
 interface ExplainFlags extends PipelineFlags {
   node?: string;
@@ -22,7 +21,10 @@ export function registerExplain(program: Command): void {
       '\nExamples:\n  $ memoflow explain pipeline.ts --input path=data.csv\n  $ memoflow explain pipeline.ts --input path=data.csv --node scores --json\n',
     )
     .action(async (module: string, flags: ExplainFlags) => {
-      const { withPipeline } = await import('../pipeline-command.ts');
+      const [{ withPipeline }, { formatBytes }] = await Promise.all([
+        import('../pipeline-command.ts'),
+        import('@memoflow/core/backend-kit'),
+      ]);
       await withPipeline(module, flags, async ({ runner, pipeline, inputs, outputs }) => {
         const report = await runner.explain(pipeline, inputs, outputs);
         let nodes = report.nodes;
@@ -36,7 +38,12 @@ export function registerExplain(program: Command): void {
           }
         }
         if (flags.json) return printJson({ ...report, nodes });
-        process.stdout.write(`${table(['node', 'would', 'why'], nodes.map(row))}\n`);
+        process.stdout.write(
+          `${table(
+            ['node', 'would', 'why'],
+            nodes.map((node) => row(node, formatBytes)),
+          )}\n`,
+        );
         for (const node of nodes) {
           for (const warning of node.unseen ?? [])
             process.stdout.write(`${node.node}: not hashed: ${warning}\n`);
@@ -47,7 +54,8 @@ export function registerExplain(program: Command): void {
     });
 }
 
-function row(node: NodeExplanation): string[] {
+/** A node's line; sizes through the kit's `formatBytes`, loaded with the pipeline (`--help` loads no core). */
+function row(node: NodeExplanation, formatBytes: (bytes: number) => string): string[] {
   const status =
     node.status === 'hit'
       ? colors.green('✓ hit')
@@ -56,10 +64,10 @@ function row(node: NodeExplanation): string[] {
         : node.status === 'unknown'
           ? colors.dim('? depends')
           : colors.dim('– no cache');
-  return [node.node, status, why(node)];
+  return [node.node, status, why(node, formatBytes)];
 }
 
-function why(node: NodeExplanation): string {
+function why(node: NodeExplanation, formatBytes: (bytes: number) => string): string {
   if (node.items) return `${node.items.hits} of ${node.items.total} items hit`;
   if (node.status === 'hit') return node.bytes === undefined ? '' : formatBytes(node.bytes);
   if (node.status === 'unknown')

@@ -10,13 +10,11 @@ import { loadOptional } from '../optional-packages.ts';
 import { configFrom, wholeNumber } from '../options.ts';
 import { colors } from '../terminal.ts';
 
-/** @memoflow/bullmq's default queue, not imported from there: that would load BullMQ for every command. */
-export const DEFAULT_QUEUE = 'memoflow';
-
 interface WorkerFlags {
   redis?: string;
   prefix?: string;
-  queue: string;
+  /** @default @memoflow/bullmq's DEFAULT_QUEUE (read when the worker starts: importing it here would load BullMQ for every command) */
+  queue?: string;
   concurrency?: number;
   lockDuration?: number;
   export?: string;
@@ -35,7 +33,10 @@ export function registerWorker(program: Command): void {
       '--prefix <prefix>',
       'the cache’s key prefix on the Redis server, as the runs use it (default memoflow:)',
     )
-    .option('--queue <name>', 'the queue the runs send their misses to', DEFAULT_QUEUE)
+    .option(
+      '--queue <name>',
+      'the queue the runs send their misses to (default: @memoflow/bullmq’s default queue)',
+    )
     .option(
       '--concurrency <n>',
       'jobs run at once (default 1; for nodes that compute in JavaScript, run a worker per core instead)',
@@ -69,8 +70,13 @@ async function work(module: string, flags: WorkerFlags): Promise<void> {
       `a worker writes its results to the cache, but readOnly is set (${sources.readOnly}): unset it for workers`,
     );
   }
-  const [, { startWorker }] = await loadOptional('memoflow worker', ['@memoflow/redis', '@memoflow/bullmq']);
-  const [{ errorToJSON }, { loadPipeline }, { openBackend }] = await Promise.all([
+  const [, { startWorker, DEFAULT_QUEUE }] = await loadOptional('memoflow worker', [
+    '@memoflow/redis',
+    '@memoflow/bullmq',
+  ]);
+  const queue = flags.queue ?? DEFAULT_QUEUE;
+  const [{ withoutCredentials }, { errorToJSON }, { loadPipeline }, { openBackend }] = await Promise.all([
+    import('@memoflow/core/backend-kit'),
     import('@memoflow/core/executor'),
     import('../load.ts'),
     import('../open-backend.ts'),
@@ -78,8 +84,7 @@ async function work(module: string, flags: WorkerFlags): Promise<void> {
   const pipeline = await loadPipeline(module, flags.export);
   // A worker's cache is always the shared Redis, whatever backend the configuration chose for runs.
   const cache = await openBackend({ ...config, backend: 'redis' });
-  // The server as RedisCache names it: its URL without credentials.
-  const where = (cache as { location?: string }).location ?? 'Redis';
+  const where = withoutCredentials(config.redis) ?? 'Redis';
   const name = `${hostname()}:${process.pid}`;
   let jobs = 0;
   let running: { close(): Promise<void> };
@@ -88,7 +93,7 @@ async function work(module: string, flags: WorkerFlags): Promise<void> {
       pipeline,
       cache,
       connection: { url: config.redis },
-      queue: flags.queue,
+      queue,
       concurrency: flags.concurrency,
       lockDuration: flags.lockDuration,
       onEvent: (event) => {
@@ -128,7 +133,7 @@ async function work(module: string, flags: WorkerFlags): Promise<void> {
   process.on('SIGTERM', onSignal);
   const nodes = pipeline.nodes.length;
   say(
-    `memoflow worker: ${name} takes jobs for ${nodes} ${nodes === 1 ? 'node' : 'nodes'} of ${module} from queue ${flags.queue} on ${where} (concurrency ${flags.concurrency ?? 1})`,
+    `memoflow worker: ${name} takes jobs for ${nodes} ${nodes === 1 ? 'node' : 'nodes'} of ${module} from queue ${queue} on ${where} (concurrency ${flags.concurrency ?? 1})`,
   );
 
   const signal = await stopped;
