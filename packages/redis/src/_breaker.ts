@@ -7,6 +7,7 @@
  * prints two lines, not 10,000.
  */
 
+import { reasonOf } from '@memoflow/core/backend-kit';
 import type { Warn } from './_options.ts';
 
 export interface BreakerOptions {
@@ -70,7 +71,7 @@ export class Breaker {
     this.#probing = false;
     if (wasOpen) return;
     this.outages++;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = reasonOf(error);
     this.#options.warn(
       `memoflow: Redis at ${this.#options.server} is unreachable (${reason}); running without it: ` +
         `values are computed, not read from or stored in it, until it answers again ` +

@@ -6,7 +6,9 @@
  * those bytes at a floor rate; one that does not is unreachable. A hung server is found in at
  * most two timeouts, whatever the size of what was asked.
  */
+
 import type { EventLoopUtilization } from 'node:perf_hooks';
+import { reasonOf } from '@memoflow/core/backend-kit';
 
 /**
  * The slowest transfer a server that answers is granted: 4,000 bytes a millisecond (4 MB/s, a
@@ -82,7 +84,7 @@ function onTimer(command: Waiting, ms: number, since: EventLoopUtilization): voi
         wait(command, deadlineFor(command.timeoutMs, bytes));
       },
       (error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = reasonOf(error);
         fail(command, `no answer within ${command.timeoutMs} ms, nor on a second connection (${reason})`);
       },
     );
