@@ -10,26 +10,26 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { compact } from '../src/backends/disk/index/compact.ts';
 import { DiskIndex } from '../src/backends/disk/index/disk-index.ts';
+import { blobPrint, keyPrint } from '../src/backends/disk/index/fingerprints.ts';
+import { BLOB_RECORD_OVERHEAD, scanRecord } from '../src/backends/disk/index/journal.ts';
+import { JournalFile } from '../src/backends/disk/index/journal-file.ts';
 import {
-  BLOB_RECORD_OVERHEAD,
-  blobPrint,
   blobRecord,
   clearRecord,
-  decodePut,
   deleteRecord,
-  keyPrint,
-  type PutFields,
   putRecord,
+  snapshotRecord,
+  touchRecord,
+} from '../src/backends/disk/index/record-encoding.ts';
+import {
+  decodePut,
   RecordType,
   recordKey,
   recordKeyPrint,
   recordType,
-  scanRecord,
-  snapshotRecord,
-  touchRecord,
-} from '../src/backends/disk/index/journal.ts';
-import { JournalFile } from '../src/backends/disk/index/journal-file.ts';
+} from '../src/backends/disk/index/record-fields.ts';
 import { IndexState } from '../src/backends/disk/index/state.ts';
+import type { PutFields } from '../src/backends/disk/index/types.ts';
 
 const root = fs.mkdtempSync(join(tmpdir(), 'memoflow-journal-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -16,24 +16,30 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { owner, ownerGone, ownerTag } from '../temp.ts';
-import {
-  blobRecordPrint,
-  clearRecord,
-  metaRecord,
-  putBlobPrint,
-  RECORD_HEADER_BYTES,
-  RecordType,
-  recordKeyPrint,
-  recordType,
-  retouchedPut,
-  sealRecord,
-  snapshotRecord,
-} from './journal.ts';
+import { RECORD_HEADER_BYTES } from './journal.ts';
 import { type JournalFile, journalPath } from './journal-file.ts';
+import { clearRecord, metaRecord, retouchedPut, sealRecord, snapshotRecord } from './record-encoding.ts';
+import { blobRecordPrint, putBlobPrint, RecordType, recordKeyPrint, recordType } from './record-fields.ts';
 import { FORGET_AFTER_MS, type IndexState } from './state.ts';
 
 const LOCK_STALE_MS = 10 * 60 * 1000;
 const WRITE_CHUNK_BYTES = 1 << 20;
+/**
+ * The journal is compacted when it is this large and more than twice what its live entries
+ * need. `MEMOFLOW_DISK_COMPACT_BYTES` sets it (tests use a small one to compact often).
+ */
+const COMPACT_MIN_BYTES = Number(process.env.MEMOFLOW_DISK_COMPACT_BYTES) || 4 << 20;
+
+/**
+ * Whether a journal of `size` bytes is due a compaction: past the threshold (and past it again
+ * since a compaction failed at `failedAt`), and more than twice what its live entries need.
+ */
+export function compactionDue(size: number, state: IndexState, failedAt: number): boolean {
+  if (size < COMPACT_MIN_BYTES || size < failedAt + COMPACT_MIN_BYTES) return false;
+  const { putBytes, puts, entries, metaBytes, blobs } = state;
+  const needed = entries.entries * (puts === 0 ? 200 : putBytes / puts) + metaBytes + blobs.inlineBytes;
+  return size > 2 * needed + COMPACT_MIN_BYTES;
+}
 
 /**
  * Compacts the journal if no other process is compacting it. `from` is where the state's

@@ -1,83 +1,36 @@
 /**
- * The index of DiskCache: a journal of self-checking records (`_disk-journal.ts`) that every
- * process appends to and replays into typed-array tables (`_disk-state.ts`). A lookup is a
- * table probe and one read of the entry's record; a write is one append. Damage to the journal
- * costs the entries whose records it hit, never a crash or a wrong value. docs/architecture.md
- * has the measurements behind the design.
+ * The index of DiskCache: a journal of self-checking records (journal.ts) that every process
+ * appends to and replays into typed-array tables (state.ts). A lookup is a table probe and one
+ * read of the entry's record (entry-reads.ts); a write is one append, then the bounds
+ * (eviction.ts). Damage to the journal costs the entries whose records it hit, never a crash or
+ * a wrong value. docs/architecture.md has the measurements behind the design.
  */
 
 import type { NodeSignature } from '../../contract.ts';
-import { compact, finishCompaction } from './compact.ts';
-import {
-  BLOB_RECORD_OVERHEAD,
-  blobPrint,
-  blobRecord,
-  blobRecordHash,
-  blobRecordPayload,
-  clearRecord,
-  decodePut,
-  deleteRecord,
-  inChunks,
-  keyPrint,
-  metaRecord,
-  type PutFields,
-  putRecord,
-  RecordType,
-  recordType,
-  scanRecord,
-  touchRecord,
-} from './journal.ts';
+import { compact, compactionDue, finishCompaction } from './compact.ts';
+import { entryWithValue, inlineBlob, lookup } from './entry-reads.ts';
+import { byCreation, entryRows, expired, leastRecentlyUsed, nodeTotals } from './entry-walks.ts';
+import { enforceLimits } from './eviction.ts';
+import { blobPrint } from './fingerprints.ts';
+import { inChunks } from './journal.ts';
 import { JournalFile } from './journal-file.ts';
-import { byAccess, LruOrder } from './lru.ts';
-import { IndexState } from './state.ts';
+import { LruOrder } from './lru.ts';
+import { RecordClock } from './record-clock.ts';
+import {
+  blobRecord,
+  clearRecord,
+  deleteRecord,
+  metaRecord,
+  putRecord,
+  touchRecords,
+} from './record-encoding.ts';
+import { type IndexState, replayNew, stateSizedFor } from './state.ts';
+import type { Access, IndexLimits, InlineRead, NodeTotals, PutFields } from './types.ts';
 
-export type { PutFields } from './journal.ts';
-
-/** Limits enforced on every write, oldest access first. */
-export interface IndexLimits {
-  maxBytes: number;
-  maxEntries: number;
-  maxAge: number;
-}
-
-/** A node's share of the index. */
-export interface NodeTotals {
-  entries: number;
-  bytes: number;
-}
-
-/** A read recorded in memory: when, and how many times since the last write. */
-export interface Access {
-  time: number;
-  hits: number;
-}
-
-/**
- * The journal is compacted when it is this large and more than twice what its live entries
- * need. `MEMOFLOW_DISK_COMPACT_BYTES` sets it (tests use a small one to compact often).
- */
-const COMPACT_MIN_BYTES = Number(process.env.MEMOFLOW_DISK_COMPACT_BYTES) || 4 << 20;
-/** A Put record is read with this many bytes (most are ≈200; a longer one takes a second read). */
-const PUT_READ_BYTES = 512;
-/** How much of the journal's start is read to estimate how many entries it holds. */
-const SAMPLE_BYTES = 1 << 20;
 /** How often a process looks for a compaction another one left half done. */
 const NEWER_CHECK_MS = 1_000;
 /** Records are appended in writes of about this many bytes, each of whole records. */
 const APPEND_CHUNK_BYTES = 1 << 20;
-
-/** A small value read from the journal: its bytes, a record that fails its checks, or not in the journal. */
-export type InlineRead = { payload: Uint8Array } | { corrupt: true } | undefined;
-
-/** The value in a Blob record, as a Buffer of its own (not a slice of a shared pool), if the record is `blob`'s. */
-function blobValue(bytes: Buffer, body: number, end: number, blob: string): InlineRead {
-  if (recordType(bytes, body) !== RecordType.Blob || blobRecordHash(bytes, body) !== blob)
-    return { corrupt: true };
-  const payload = blobRecordPayload(bytes, body, end);
-  const copy = Buffer.allocUnsafeSlow(payload.length);
-  payload.copy(copy);
-  return { payload: copy };
-}
 
 export class DiskIndex {
   /**
@@ -87,8 +40,8 @@ export class DiskIndex {
   readOnly: boolean;
   readonly #journal: JournalFile;
   readonly #state: IndexState;
-  #lru = new LruOrder();
-  #lastTime = 0;
+  readonly #lru = new LruOrder();
+  readonly #clock = new RecordClock();
   #checkedNewer = 0;
   #damageTaken = 0;
   /** A compaction failed (a full disk) at this journal size: the next is tried once the journal grew again. */
@@ -98,7 +51,7 @@ export class DiskIndex {
   constructor(path: string, readOnly = false) {
     this.readOnly = readOnly;
     this.#journal = new JournalFile(path, readOnly);
-    this.#state = this.#stateFor(this.#journal);
+    this.#state = stateSizedFor(this.#journal);
     this.sync();
   }
 
@@ -117,13 +70,7 @@ export class DiskIndex {
   /** Reads what other processes appended since the last call. */
   sync(): void {
     for (;;) {
-      const next = this.#journal.readNew((bytes, body, end, offset) =>
-        this.#state.apply(bytes, body, end, offset),
-      );
-      if (next !== undefined) {
-        this.#reload(next);
-        continue;
-      }
+      replayNew(this.#journal, this.#state, this.#lru);
       const now = Date.now();
       if (this.readOnly || now - this.#checkedNewer < NEWER_CHECK_MS) return;
       this.#checkedNewer = now;
@@ -135,7 +82,7 @@ export class DiskIndex {
   /** The entry of a key, if it is in the index and its record checks out. */
   get(key: string): PutFields | undefined {
     this.sync();
-    return this.#lookup(key);
+    return lookup(this.#journal, this.#state, key);
   }
 
   getMeta(node: string): NodeSignature | undefined {
@@ -158,11 +105,7 @@ export class DiskIndex {
    * no longer checks out; undefined when the blob is not in the journal (it is a file, or gone).
    */
   inlineBlob(blob: string): InlineRead {
-    const blobs = this.#state.blobs;
-    const slot = blobs.find(...blobPrint(blob));
-    if (slot < 0 || blobs.at[slot]! < 0) return undefined;
-    const record = this.#journal.recordAt(blobs.at[slot]!, BLOB_RECORD_OVERHEAD + blobs.bytes[slot]!);
-    return record ? blobValue(record.bytes, record.body, record.end, blob) : { corrupt: true };
+    return inlineBlob(this.#journal, this.#state, blob);
   }
 
   /**
@@ -172,31 +115,7 @@ export class DiskIndex {
    */
   getWithValue(key: string): { entry: PutFields; value?: InlineRead } | undefined {
     this.sync();
-    const slot = this.#state.rowOf(...keyPrint(key));
-    if (slot < 0) return undefined;
-    const { entries: table, blobs } = this.#state;
-    const putAt = table.offset[slot]!;
-    const blob = blobs.find(table.blobHi[slot]!, table.blobLo[slot]!);
-    const blobAt = blob < 0 ? -1 : blobs.at[blob]!;
-    if (blobAt < 0 || blobAt + BLOB_RECORD_OVERHEAD + blobs.bytes[blob]! !== putAt) {
-      const entry = this.#entryAt(slot, key);
-      return entry && { entry };
-    }
-    const bytes = this.#journal.bytesAt(blobAt, putAt - blobAt + PUT_READ_BYTES);
-    const put = scanRecord(bytes, putAt - blobAt, bytes.length);
-    if (put.kind !== 'record') {
-      // A Put longer than the read (a long node name), or damage: the entry alone, as usual.
-      const entry = this.#entryAt(slot, key);
-      return entry && { entry };
-    }
-    const entry = this.#decodeEntry(slot, bytes, put.body, put.end, key);
-    if (!entry) return undefined;
-    const record = scanRecord(bytes, 0, putAt - blobAt);
-    const value =
-      record.kind === 'record'
-        ? blobValue(bytes, record.body, record.end, entry.blob)
-        : { corrupt: true as const };
-    return { entry, value };
+    return entryWithValue(this.#journal, this.#state, key);
   }
 
   /** Whether a blob is kept in the journal (rather than in a file). */
@@ -211,67 +130,27 @@ export class DiskIndex {
 
   /** Each node's entries and bytes (a Map: a node may be named `__proto__`). */
   nodeTotals(): Map<string, NodeTotals> {
-    const { names, entries, bytes } = this.#state.nodes;
-    const nodes = new Map<string, NodeTotals>();
-    names.forEach((name, id) => {
-      if (entries[id]! > 0) nodes.set(name, { entries: entries[id]!, bytes: bytes[id]! });
-    });
-    return nodes;
+    return nodeTotals(this.#state);
   }
 
   /** The `limit` newest entries, newest first, or the oldest ones, oldest first. */
   byCreation(newest: boolean, limit: number): PutFields[] {
-    const created = this.#state.entries.created;
-    const sign = newest ? -1 : 1;
-    const best: number[] = [];
-    for (const slot of this.#state.entries.entryRows()) {
-      const value = sign * created[slot]!;
-      if (best.length === limit && value >= sign * created[best.at(-1)!]!) continue;
-      let at = best.length;
-      while (at > 0 && sign * created[best[at - 1]!]! > value) at--;
-      best.splice(at, 0, slot);
-      if (best.length > limit) best.pop();
-    }
-    return best.flatMap((slot) => this.#entryAt(slot) ?? []);
+    return byCreation(this.#journal, this.#state, newest, limit);
   }
 
   /** Every entry, optionally one node's. */
-  *rows(node?: string): Generator<PutFields> {
-    const state = this.#state;
-    const id = node === undefined ? -1 : state.nodes.find(node);
-    if (id === undefined) return;
-    const slots = [...state.entries.entryRows()].filter(
-      (slot) => id === -1 || state.entries.node[slot] === id,
-    );
-    const epoch = state.epoch;
-    for (const slot of slots) {
-      // A row removed meanwhile (by this or another process) is skipped; after a move to a new generation, every row is.
-      if (state.epoch !== epoch || state.entries.dead[slot] !== 0) continue;
-      const entry = this.#entryAt(slot);
-      if (entry) yield entry;
-    }
+  rows(node?: string): Generator<PutFields> {
+    return entryRows(this.#journal, this.#state, node);
   }
 
   /** Entries whose ttl ran out by `now`, soonest first. */
   expired(now: number): PutFields[] {
-    const { entries } = this.#state;
-    const slots: number[] = [];
-    for (const slot of entries.entryRows())
-      if (entries.expires[slot] !== 0 && entries.expires[slot]! <= now) slots.push(slot);
-    slots.sort((a, b) => entries.expires[a]! - entries.expires[b]!);
-    return slots.flatMap((slot) => this.#entryAt(slot) ?? []);
+    return expired(this.#journal, this.#state, now);
   }
 
   /** Entries from least to most recently used; the walk ends if the index moves to a new generation meanwhile. */
-  *leastRecentlyUsed(): Generator<PutFields> {
-    const state = this.#state;
-    const epoch = state.epoch;
-    for (const slot of byAccess(state.entries)) {
-      if (state.epoch !== epoch) return;
-      if (state.entries.dead[slot] !== 0) continue;
-      const entry = this.#entryAt(slot);
-      if (entry) yield entry;
-    }
+  leastRecentlyUsed(): Generator<PutFields> {
+    return leastRecentlyUsed(this.#journal, this.#state);
   }
 
   /** Changes when the index moves to a new generation (its rows are then all new). */
@@ -292,8 +171,8 @@ export class DiskIndex {
   ): string[] {
     if (this.readOnly) return [];
     this.sync();
-    const previous = this.#lookup(entry.key);
-    const records = this.#touches(accesses);
+    const previous = lookup(this.#journal, this.#state, entry.key);
+    const records = touchRecords(this.#time(), accesses);
     const time = this.#time();
     if (inline && !this.isInline(entry.blob)) records.push(blobRecord(time, entry.blob, inline));
     records.push(putRecord(time, entry));
@@ -302,7 +181,7 @@ export class DiskIndex {
     // record out (it had no entry then): write it again.
     while (inline && !this.isInline(entry.blob)) this.#append([blobRecord(this.#time(), entry.blob, inline)]);
     const freed = previous ? this.#unreferenced([previous]) : [];
-    freed.push(...this.#enforce(limits, entry.access));
+    freed.push(...enforceLimits(this.#journal, this.#state, this.#lru, limits, entry.access, this));
     this.#maybeCompact();
     return freed;
   }
@@ -315,7 +194,7 @@ export class DiskIndex {
     if (keys.length === 0 || this.readOnly) return [];
     this.sync();
     return this.#removeEntries(
-      keys.flatMap((key) => this.#lookup(key) ?? []),
+      keys.flatMap((key) => lookup(this.#journal, this.#state, key) ?? []),
       options,
     );
   }
@@ -329,7 +208,7 @@ export class DiskIndex {
     this.sync();
     return this.#removeEntries(
       found.flatMap(({ key, blob }) => {
-        const entry = this.#lookup(key);
+        const entry = lookup(this.#journal, this.#state, key);
         return entry?.blob === blob ? [entry] : [];
       }),
       {},
@@ -352,7 +231,7 @@ export class DiskIndex {
 
   /** Writes access times and hit counts gathered in memory (hits never write on their own). */
   touch(accesses: ReadonlyMap<string, Access>): void {
-    this.#append(this.#touches(accesses));
+    this.#append(touchRecords(this.#time(), accesses));
   }
 
   /** Removes every entry and signature, or one node's; returns the blobs that lost their last entry. */
@@ -375,30 +254,6 @@ export class DiskIndex {
     this.#journal.close();
   }
 
-  #lookup(key: string): PutFields | undefined {
-    const [hi, lo] = keyPrint(key);
-    const slot = this.#state.rowOf(hi, lo);
-    return slot < 0 ? undefined : this.#entryAt(slot, key);
-  }
-
-  /** The entry of a live row, read from its record; `key`, when given, must be the record's. */
-  #entryAt(slot: number, key?: string): PutFields | undefined {
-    const record = this.#journal.recordAt(this.#state.entries.offset[slot]!);
-    return record && this.#decodeEntry(slot, record.bytes, record.body, record.end, key);
-  }
-
-  /** The entry in a row's Put record, with the row's access time and hits. */
-  #decodeEntry(slot: number, bytes: Buffer, body: number, end: number, key?: string): PutFields | undefined {
-    if (recordType(bytes, body) !== RecordType.Put) return undefined;
-    const table = this.#state.entries;
-    // The node name comes from the table: one string per node, however many entries are read.
-    const entry = decodePut(bytes, body, end, this.#state.nodes.names[table.node[slot]!]);
-    if (key !== undefined && entry.key !== key) return undefined;
-    entry.access = table.access[slot]!;
-    entry.hits = table.hits[slot]!;
-    return entry;
-  }
-
   #append(records: Buffer[]): void {
     if (records.length === 0 || this.readOnly) return;
     for (const chunk of inChunks(records, APPEND_CHUNK_BYTES)) {
@@ -413,51 +268,6 @@ export class DiskIndex {
     }
   }
 
-  #touches(accesses: ReadonlyMap<string, Access>): Buffer[] {
-    const time = this.#time();
-    return [...accesses].map(([key, { time: access, hits }]) => touchRecord(time, key, access, hits));
-  }
-
-  /** Removes expired entries, entries unused for `maxAge`, then least recently used ones until the limits hold. */
-  #enforce(limits: IndexLimits, now: number): string[] {
-    const state = this.#state;
-    const table = state.entries;
-    const stale = new Set(state.nextExpiry <= now ? this.expired(now).map((entry) => entry.key) : []);
-    if (state.nextExpiry <= now) state.nextExpiry = state.soonestExpiryAfter(now);
-    const live = (slot: number) => state.rowOf(table.hi[slot]!, table.lo[slot]!) === slot;
-    // Unused for longer than maxAge: the front of the LRU order.
-    if (limits.maxAge !== Number.POSITIVE_INFINITY) {
-      for (
-        let slot = this.#lru.front(table, live);
-        slot >= 0 && now - table.access[slot]! > limits.maxAge;
-      ) {
-        const entry = this.#entryAt(slot);
-        if (entry) stale.add(entry.key);
-        this.#lru.take();
-        slot = this.#lru.front(table, live);
-      }
-    }
-    const freed = this.remove([...stale]);
-    for (;;) {
-      const excessEntries = this.#state.entries.entries - limits.maxEntries;
-      const excessBytes = this.#state.blobs.totalBytes - limits.maxBytes;
-      if (excessEntries <= 0 && excessBytes <= 0) return freed;
-      const victims: string[] = [];
-      let bytes = 0;
-      while (victims.length < excessEntries || bytes < excessBytes) {
-        const slot = this.#lru.front(this.#state.entries, live);
-        if (slot < 0) break;
-        this.#lru.take();
-        const entry = this.#entryAt(slot);
-        if (!entry) continue;
-        victims.push(entry.key);
-        bytes += entry.bytes;
-      }
-      if (victims.length === 0) return freed;
-      freed.push(...this.remove(victims));
-    }
-  }
-
   /** The blob files among these entries' blobs that no entry refers to any more (a Blob record goes with the next compaction). */
   #unreferenced(entries: readonly PutFields[]): string[] {
     return [...new Set(entries.map((entry) => entry.blob))].filter(
@@ -467,10 +277,7 @@ export class DiskIndex {
 
   #maybeCompact(): void {
     const size = this.#journal.size();
-    if (size < COMPACT_MIN_BYTES || size < this.#compactFailedAt + COMPACT_MIN_BYTES) return;
-    const { putBytes, puts, entries, metaBytes, blobs } = this.#state;
-    const needed = entries.entries * (puts === 0 ? 200 : putBytes / puts) + metaBytes + blobs.inlineBytes;
-    if (size <= 2 * needed + COMPACT_MIN_BYTES) return;
+    if (!compactionDue(size, this.#state, this.#compactFailedAt)) return;
     try {
       this.compact();
     } catch {
@@ -480,39 +287,8 @@ export class DiskIndex {
     }
   }
 
-  /** Moves to a new generation: its journal is replayed from the start into the same tables. */
-  #reload(generation: number): void {
-    this.#journal.moveTo(generation);
-    this.#state.reset();
-    this.#lru = new LruOrder();
-  }
-
-  /**
-   * An empty state with room for what the journal holds, so its tables do not grow (and copy)
-   * while it is replayed: Put records are counted in the journal's first megabyte and the count
-   * scaled to its size, with 10% to spare. (A table's rows cost memory only once used, its hash
-   * buckets at once, so a guess much too high costs too.)
-   */
-  #stateFor(journal: JournalFile): IndexState {
-    const size = journal.size();
-    let puts = 0;
-    const sampled = journal.scan(
-      0,
-      (bytes, body) => {
-        if (recordType(bytes, body) === RecordType.Put) puts++;
-      },
-      SAMPLE_BYTES,
-    );
-    return new IndexState(sampled === 0 ? 0 : Math.ceil(((puts * size) / sampled) * 1.1));
-  }
-
-  /**
-   * Record times: later than the clock, than this process's last record and than every record
-   * replayed (a Lamport clock). So a record written after reading another's is later than it,
-   * even within the same millisecond: a clear() wins over the write it saw, not a coin toss.
-   */
+  /** A new record's time (record-clock.ts). */
   #time(): number {
-    this.#lastTime = Math.max(Date.now(), this.#lastTime + 0.001, this.#state.latest + 0.001);
-    return this.#lastTime;
+    return this.#clock.next(this.#state.latest);
   }
 }

@@ -1,9 +1,3 @@
 /** disk/index/: the journal index of a DiskCache (entries, node signatures, small values), shared by every process. */
-export {
-  type Access,
-  DiskIndex,
-  type IndexLimits,
-  type InlineRead,
-  type NodeTotals,
-  type PutFields,
-} from './disk-index.ts';
+export { DiskIndex } from './disk-index.ts';
+export type { Access, IndexLimits, InlineRead, NodeTotals, PutFields } from './types.ts';

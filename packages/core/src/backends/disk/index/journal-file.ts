@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { isAbsent } from '../fs.ts';
-import { RECORD_HEADER_BYTES, RecordType, recordType, resync, scanRecord, sealNext } from './journal.ts';
+import { RECORD_HEADER_BYTES, resync, scanRecord } from './journal.ts';
+import { RecordType, recordType, sealNext } from './record-fields.ts';
 
 /** Called with each intact record: its bytes, where its body starts and ends, and its offset in the file. */
 type Visit = (bytes: Buffer, body: number, end: number, offset: number) => void;

@@ -42,6 +42,13 @@ export class LruOrder {
     this.#next++;
   }
 
+  /** Forgets the order, as a new one would (the index moved to a new generation: its rows are all new). */
+  reset(): void {
+    this.#slots = new Uint32Array(0);
+    this.#access = new Float64Array(0);
+    this.#next = 0;
+  }
+
   #sort(table: EntryTable): void {
     this.#slots = byAccess(table);
     this.#access = Float64Array.from(this.#slots, (slot) => table.access[slot]!);

@@ -9,19 +9,20 @@
  */
 
 import type { NodeSignature } from '../../contract.ts';
+import { BLOB_RECORD_OVERHEAD, RECORD_HEADER_BYTES } from './journal.ts';
+import type { JournalFile } from './journal-file.ts';
+import type { LruOrder } from './lru.ts';
 import {
-  BLOB_RECORD_OVERHEAD,
   blobRecordPrint,
   clearNode,
   metaJson,
   putOffsets,
-  RECORD_HEADER_BYTES,
   RecordType,
   recordKeyPrint,
   recordTime,
   recordType,
   touchFields,
-} from './journal.ts';
+} from './record-fields.ts';
 import { BlobTable, EntryTable, NodeTotals } from './table.ts';
 
 /** Clear records are written again by a compaction this long: far longer than any compaction takes. */
@@ -242,5 +243,42 @@ export class IndexState {
     table.entries--;
     this.blobs.release(table.blobHi[slot]!, table.blobLo[slot]!);
     this.nodes.add(table.node[slot]!, -1, -table.bytes[slot]!);
+  }
+}
+
+/** How much of the journal's start is read to estimate how many entries it holds. */
+const SAMPLE_BYTES = 1 << 20;
+
+/**
+ * An empty state with room for what the journal holds, so its tables do not grow (and copy)
+ * while it is replayed: Put records are counted in the journal's first megabyte and the count
+ * scaled to its size, with 10% to spare. (A table's rows cost memory only once used, its hash
+ * buckets at once, so a guess much too high costs too.)
+ */
+export function stateSizedFor(journal: JournalFile): IndexState {
+  const size = journal.size();
+  let puts = 0;
+  const sampled = journal.scan(
+    0,
+    (bytes, body) => {
+      if (recordType(bytes, body) === RecordType.Put) puts++;
+    },
+    SAMPLE_BYTES,
+  );
+  return new IndexState(sampled === 0 ? 0 : Math.ceil(((puts * size) / sampled) * 1.1));
+}
+
+/**
+ * Replays into `state` what was appended to the journal since the last call. A Seal moves to the
+ * generation it names, replayed from the start into the same tables (reset in place), and the
+ * LRU order, whose rows went with them, starts over.
+ */
+export function replayNew(journal: JournalFile, state: IndexState, lru: LruOrder): void {
+  for (;;) {
+    const next = journal.readNew((bytes, body, end, offset) => state.apply(bytes, body, end, offset));
+    if (next === undefined) return;
+    journal.moveTo(next);
+    state.reset();
+    lru.reset();
   }
 }
