@@ -176,6 +176,12 @@ export interface CacheStore {
    * a key (see `EntryInfo.value`), so a hit costs a map lookup instead of a deserialization.
    */
   peek?(key: string): LiveEntry | undefined;
+  /**
+   * Optional: the compute time stored with each key (`EntryInfo.computeMs`), in order; undefined
+   * where none was stored or the key is absent. A run asks it for the items of a mapped node that
+   * hit in `getMany`, to report the time they saved; without it, those report none.
+   */
+  computeTimes?(keys: readonly string[]): Promise<(number | undefined)[]>;
 }
 
 /**

@@ -6,6 +6,7 @@ import { composeKey } from '../signature/index.ts';
 import { hash, hashParts } from '../util/index.ts';
 import { explainMiss } from './miss-reasons.ts';
 import type { NodeRun } from './node-run.ts';
+import { itemCounter } from './progress.ts';
 import { computeItemsRemotely, runsRemotely } from './remote/dispatch.ts';
 import { shareComputation } from './shared.ts';
 import type { MapItem } from './types.ts';
@@ -28,7 +29,16 @@ export function itemsOf(run: NodeRun): unknown[] {
 /** Calls a mapped node's function on every item, bounded by the run's limit, keeping the items' order. */
 export function computeItems(run: NodeRun, items: unknown[]): Promise<unknown[]> {
   const name = run.node.map!;
-  return Promise.all(items.map((item, i) => run.context.limit(() => invokeItem(run, name, item, i))));
+  const itemDone = itemCounter(run.context.progress, run.name, items.length, 0);
+  return Promise.all(
+    items.map((item, i) =>
+      run.inSlot(async () => {
+        const value = await invokeItem(run, name, item, i);
+        itemDone();
+        return value;
+      }),
+    ),
+  );
 }
 
 function invokeItem(run: NodeRun, name: string, item: unknown, index: number): Promise<unknown> {
@@ -67,13 +77,14 @@ export async function runPerItem(run: NodeRun): Promise<void> {
   }
   const started = performance.now();
   let joined = { count: 0, savedMs: 0 };
+  const itemDone = itemCounter(run.context.progress, run.name, items.length, items.length - missing.length);
   if (missing.length > 0 && runsRemotely(run)) {
-    const computed = await computeItemsRemotely(run, missing, items, keys);
+    const computed = await computeItemsRemotely(run, missing, items, keys, itemDone);
     missing.forEach((i, j) => {
       values[i] = computed.values[j];
       hashes[i] = computed.hashes[j]!;
     });
-  } else joined = await computeItemsHere(run, missing, items, keys, values, hashes);
+  } else joined = await computeItemsHere(run, missing, items, keys, values, hashes, itemDone);
   // Items another run computed meanwhile count as hits here.
   const misses = missing.length - joined.count;
   const outputHash = hashParts(['memoflow/map', ...hashes]);
@@ -127,6 +138,7 @@ export async function lookupItems(run: NodeRun, keys: readonly string[]) {
     const found = await backend
       .getMany(pending.map((i) => keys[i]!))
       .catch(() => pending.map(() => undefined));
+    const hits: string[] = [];
     pending.forEach((i, j) => {
       const bytes = found[j];
       const value = bytes ? decodeEntry(bytes, run.memo.serializer) : MISS;
@@ -134,10 +146,25 @@ export async function lookupItems(run: NodeRun, keys: readonly string[]) {
         values[i] = value;
         hashes[i] = hash(bytes);
         bytesRead += bytes.length;
+        hits.push(keys[i]!);
       } else missing.push(i);
     });
+    savedMs += await storedComputeMs(run, hits);
   } else missing.push(...pending);
   return { values, hashes, missing, savedMs, bytesRead };
+}
+
+/**
+ * The compute time stored with the entries under `keys`, summed: what the hits saved. Only a
+ * backend with `computeTimes` says; a failure there costs the figure, never the run.
+ */
+async function storedComputeMs(run: NodeRun, keys: readonly string[]): Promise<number> {
+  const backend = run.backend!;
+  if (keys.length === 0 || !backend.computeTimes) return 0;
+  const times = await backend.computeTimes(keys).catch(() => []);
+  let total = 0;
+  for (const ms of times) total += ms ?? 0;
+  return total;
 }
 
 /**
@@ -152,11 +179,12 @@ async function computeItemsHere(
   keys: readonly { key: string }[],
   values: unknown[],
   hashes: string[],
+  itemDone: () => void,
 ): Promise<{ count: number; savedMs: number }> {
   const name = run.node.map!;
   const joined = { count: 0, savedMs: 0 };
   const computeItem = (i: number) =>
-    run.context.limit(async () => {
+    run.inSlot(async () => {
       const itemStarted = performance.now();
       const value = await invokeItem(run, name, items[i], i);
       const computeMs = performance.now() - itemStarted;
@@ -173,6 +201,7 @@ async function computeItemsHere(
         : { result: await computeItem(i), joined: false };
       values[i] = result.value;
       hashes[i] = result.outputHash!;
+      itemDone();
       if (!wasJoined) return;
       joined.count++;
       joined.savedMs += result.computeMs ?? 0;

@@ -142,7 +142,7 @@ export class NodeRun {
     if (signature) await this.noteMiss(signature);
     // Timed inside the limit: waiting for a free slot is not computing.
     let computeMs = 0;
-    const value = await this.context.limit(async () => {
+    const value = await this.inSlot(async () => {
       const started = performance.now();
       try {
         return await this.invoke(this.args());
@@ -154,6 +154,22 @@ export class NodeRun {
     this.report.computeMs = computeMs;
     this.setOutput(value, undefined);
     if (signature && this.writes) await this.store(signature, value, computeMs);
+  }
+
+  /**
+   * Runs `task` in one of the run's compute slots, when it is this node's turn (see FairLimiter);
+   * the progress line shows the node as running while it holds one.
+   */
+  inSlot<T>(task: () => Promise<T>): Promise<T> {
+    const { limit, progress } = this.context;
+    return limit.run(this.name, async () => {
+      progress?.started(this.name);
+      try {
+        return await task();
+      } finally {
+        progress?.released(this.name);
+      }
+    });
   }
 
   /** Reports the key of a miss, and why it missed. */

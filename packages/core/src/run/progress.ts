@@ -1,6 +1,8 @@
 /**
  * The live progress line a long run draws on a terminal:
- * `memoflow ▸ 12/40 nodes · 9 hit · running clean, score · 3.2s`.
+ * `memoflow ▸ 12/40 nodes · 9 hit · running clean, m1 57/200 · 3.2s`. It names only the nodes
+ * computing now (holding a compute slot, here or on a worker), never those waiting for one, and a
+ * mapped node with how many of its items are done.
  */
 
 import type { NodeStatus } from '../report/index.ts';
@@ -23,7 +25,13 @@ export interface ProgressOptions {
 
 /** What the runner tells the progress line. Every method is a no-op when it is disabled. */
 export interface Progress {
+  /** `node` took a compute slot: it shows as running while it holds at least one. */
   started(node: string): void;
+  /** `node` gave one compute slot back. */
+  released(node: string): void;
+  /** `done` of the `total` items of mapped node `node` are done (hits included). */
+  items(node: string, done: number, total: number): void;
+  /** `node` is done, whatever slots it held. */
   finished(node: string, status: NodeStatus): void;
   /** Clears the line and stops redrawing. Idempotent. */
   stop(): void;
@@ -36,9 +44,29 @@ const CLEAR_LINE = '\r\x1b[K';
 
 const DISABLED: Progress = Object.freeze({
   started() {},
+  released() {},
+  items() {},
   finished() {},
   stop() {},
 });
+
+/**
+ * Tells `progress` that `done` of a mapped node's `total` items are done, and returns what counts
+ * more (one by default) as done.
+ */
+export function itemCounter(
+  progress: Progress | undefined,
+  node: string,
+  total: number,
+  done: number,
+): (count?: number) => void {
+  if (progress === undefined) return () => {};
+  progress.items(node, done, total);
+  return (count = 1) => {
+    done += count;
+    progress.items(node, done, total);
+  };
+}
 
 /** A progress line on `stream`, or a no-op one when output is not a terminal or `CI` is set. */
 export function createProgress(options: ProgressOptions): Progress {
@@ -51,7 +79,9 @@ class ProgressLine implements Progress {
   readonly #stream: NonNullable<ProgressOptions['stream']>;
   readonly #total: number;
   readonly #startedAt = Date.now();
-  readonly #running = new Set<string>();
+  /** Compute slots held, by node, in the order the nodes started. */
+  readonly #running = new Map<string, number>();
+  readonly #items = new Map<string, { done: number; total: number }>();
   #done = 0;
   #hits = 0;
   #failed = 0;
@@ -66,13 +96,26 @@ class ProgressLine implements Progress {
 
   started(node: string): void {
     if (this.#stopped) return;
-    this.#running.add(node);
+    this.#running.set(node, (this.#running.get(node) ?? 0) + 1);
     this.#startTimer();
+  }
+
+  released(node: string): void {
+    const held = this.#running.get(node);
+    if (held === undefined) return;
+    if (held > 1) this.#running.set(node, held - 1);
+    else this.#running.delete(node);
+  }
+
+  items(node: string, done: number, total: number): void {
+    if (this.#stopped) return;
+    this.#items.set(node, { done, total });
   }
 
   finished(node: string, status: NodeStatus): void {
     if (this.#stopped) return;
     this.#running.delete(node);
+    this.#items.delete(node);
     this.#done++;
     if (status === 'hit') this.#hits++;
     if (status === 'failed') this.#failed++;
@@ -111,14 +154,18 @@ class ProgressLine implements Progress {
     const elapsed = formatElapsed(Date.now() - this.#startedAt);
     const fixedWidth = length(head.join(SEPARATOR)) + SEPARATOR.length + length(elapsed);
     // Many running nodes are cut short, not the elapsed time after them.
-    const running = runningList([...this.#running], width - fixedWidth - SEPARATOR.length);
+    const names = [...this.#running.keys()].map((node) => {
+      const items = this.#items.get(node);
+      return items ? `${node} ${formatCount(items.done)}/${formatCount(items.total)}` : node;
+    });
+    const running = runningList(names, width - fixedWidth - SEPARATOR.length);
     return truncate([...head, ...(running ? [running] : []), elapsed].join(SEPARATOR), width);
   }
 }
 
 const SEPARATOR = ' · ';
 
-/** `running clean, score`, or `running clean +3` when the names do not fit in `width`. */
+/** `running clean, m1 57/200`, or `running clean +3` when the names do not fit in `width`. */
 function runningList(names: string[], width: number): string {
   if (names.length === 0) return '';
   const all = `running ${names.join(', ')}`;

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
-import pLimit from 'p-limit';
 import type { CacheBackend } from '../backends/contract.ts';
 import { ConfigError, quote } from '../errors.ts';
 import { defaultBackend } from '../memo/index.ts';
 import type { Pipeline } from '../pipeline/index.ts';
 import { type ExplainOptions, type ExplainReport, explainRun } from './dry-run.ts';
+import { FairLimiter } from './fair-limiter.ts';
 import type { Executor } from './remote/task.ts';
 import { Run, type RunResult } from './schedule.ts';
 import type { RunContext } from './types.ts';
@@ -162,7 +162,7 @@ export class Runner {
       env: cache.env,
       dependencyDepth: cache.dependencyDepth,
       perItemCaching: cache.perItemCaching,
-      limit: pLimit(this.concurrency),
+      limit: new FairLimiter(this.concurrency),
       executor: this.options.executor,
       cancel,
     };

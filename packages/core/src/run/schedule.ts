@@ -54,6 +54,7 @@ export class Run {
     const wanted = new Set(settings.outputs ?? pipeline.finalOutputs);
     for (const run of runs) run.wanted = wanted.has(run.name);
     this.progress = createProgress({ total: this.runs.length, enabled: settings.progress });
+    settings.context.progress = this.progress;
   }
 
   /** Runs to completion; rejects with the first NodeFailedError (after running nodes finish) or the abort reason. */
@@ -86,8 +87,8 @@ export class Run {
     this.draining = true;
     while (this.readyHead < this.ready.length) {
       const run = this.ready[this.readyHead++]!;
+      // Not on the progress line: a node shows there only while it computes (NodeRun.inSlot).
       if (this.stopped) continue;
-      this.progress.started(run.name);
       let synchronous = false;
       try {
         synchronous = this.tryPeek(run);

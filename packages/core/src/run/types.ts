@@ -1,7 +1,8 @@
 /** The shapes run/'s files share: what every node of a run shares, a node's signature, a mapped item. */
-import type { LimitFunction } from 'p-limit';
 import type { CacheBackend } from '../backends/contract.ts';
+import type { FairLimiter } from './fair-limiter.ts';
 import type { SignatureParts } from './miss-reasons.ts';
+import type { Progress } from './progress.ts';
 import type { Executor } from './remote/task.ts';
 
 /** What every node of one run shares. */
@@ -16,8 +17,13 @@ export interface RunContext {
   env: readonly string[];
   dependencyDepth: number | undefined;
   perItemCaching: boolean;
-  /** Bounds how many computations run at once (here: an executor's workers bound their own). */
-  limit: LimitFunction;
+  /**
+   * Bounds how many computations run at once, sharing the slots fairly between nodes (here: an
+   * executor's workers bound their own).
+   */
+  limit: FairLimiter;
+  /** The run's progress line, told which nodes compute and how far mapped nodes are; none in a dry run or on a worker. */
+  progress?: Progress;
   /** Where misses of nodes using `backend` are computed; undefined: here. */
   executor: Executor | undefined;
   /** Aborts when the run stops (failed or aborted): tasks not started yet are withdrawn. */

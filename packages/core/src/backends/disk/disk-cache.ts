@@ -78,6 +78,15 @@ export class DiskCache implements CacheBackend {
     return values;
   }
 
+  async computeTimes(keys: readonly string[]): Promise<(number | undefined)[]> {
+    for (const key of keys) assertKey(key);
+    const index = this.#store.open(false);
+    return keys.map((key) => {
+      const computeMs = index?.get(key)?.computeMs;
+      return computeMs === undefined || computeMs < 0 ? undefined : computeMs;
+    });
+  }
+
   async has(key: string): Promise<boolean> {
     assertKey(key);
     const index = this.#store.open(false);

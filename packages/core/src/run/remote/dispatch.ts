@@ -27,9 +27,12 @@ export async function computeRemotely(run: NodeRun, signature: NodeSignaturePart
   await run.noteMiss(signature);
   const task = { ...(await taskBase(run, signature, false)), key: signature.key };
   const [pending] = run.context.executor!.execute([task], { signal: run.context.cancel });
-  const result = await pending!.catch((error: unknown) => {
-    throw run.failure(error);
-  });
+  const result = await onWorkers(
+    run,
+    pending!.catch((error: unknown) => {
+      throw run.failure(error);
+    }),
+  );
   if (needsValue(run)) {
     const [value] = await readResults(run, [signature.key]);
     run.setOutput(value, result.outputHash);
@@ -52,6 +55,7 @@ export async function computeItemsRemotely(
   missing: readonly number[],
   items: readonly unknown[],
   keys: readonly { key: string }[],
+  itemDone: (count?: number) => void,
 ): Promise<{ values: unknown[]; hashes: string[] }> {
   const name = run.node.map!;
   const executor = run.context.executor!;
@@ -72,15 +76,24 @@ export async function computeItemsRemotely(
     };
   });
   const pending = executor.execute(tasks, { signal: run.context.cancel });
-  const results: TaskResult[] = await Promise.all(
-    pending.map((result, j) =>
-      result.catch((error: unknown) => {
-        const item = (error as { item?: unknown })?.item;
-        throw run.failure(
-          error,
-          ` on item ${typeof item === 'number' ? item : batches[j]![0]} of \`${name}\``,
-        );
-      }),
+  const results: TaskResult[] = await onWorkers(
+    run,
+    Promise.all(
+      pending.map((result, j) =>
+        result.then(
+          (done) => {
+            itemDone(batches[j]!.length);
+            return done;
+          },
+          (error: unknown) => {
+            const item = (error as { item?: unknown })?.item;
+            throw run.failure(
+              error,
+              ` on item ${typeof item === 'number' ? item : batches[j]![0]} of \`${name}\``,
+            );
+          },
+        ),
+      ),
     ),
   );
   for (const result of results) run.report.bytesWritten += result.bytes;
@@ -91,6 +104,16 @@ export async function computeItemsRemotely(
     missing.map((i) => keys[i]!.key),
   );
   return { values, hashes };
+}
+
+/** Waits for `work` on the workers, the progress line showing the node as running meanwhile. */
+async function onWorkers<T>(run: NodeRun, work: Promise<T>): Promise<T> {
+  run.context.progress?.started(run.name);
+  try {
+    return await work;
+  } finally {
+    run.context.progress?.released(run.name);
+  }
 }
 
 /**

@@ -5,13 +5,13 @@
  * the run's key. Values come from, and go to, the cache the run reads.
  */
 import { availableParallelism, hostname } from 'node:os';
-import pLimit from 'p-limit';
 import type { CacheBackend } from '../../backends/contract.ts';
 import { BackendError, ConfigError, SignatureMismatchError } from '../../errors.ts';
 import { storeResult } from '../../memo/index.ts';
 import type { Pipeline } from '../../pipeline/index.ts';
 import { decodeEntry, encodeEntry, MISS, v8Serializer } from '../../serializer/index.ts';
 import { hash, hashParts } from '../../util/index.ts';
+import { FairLimiter } from '../fair-limiter.ts';
 import { computeItems, itemsOf } from '../map.ts';
 import { NodeRun } from '../node-run.ts';
 import type { NodeSignatureParts, RunContext } from '../types.ts';
@@ -85,7 +85,7 @@ async function performItems(
     items.map((item, i) => {
       const found = storedResult(target, stored[i]);
       if (found) return { ...found, computeMs: 0 };
-      return target.context.limit(async () => {
+      return target.inSlot(async () => {
         const started = performance.now();
         const value = await target.invoke(target.args({ [name]: values[i] })).catch((error: unknown) => {
           throw Object.assign(
@@ -178,7 +178,7 @@ async function prepare(
     env: task.settings.env,
     dependencyDepth: task.settings.dependencyDepth,
     perItemCaching: task.settings.perItemCaching,
-    limit: pLimit(availableParallelism()),
+    limit: new FairLimiter(availableParallelism()),
     executor: undefined,
     cancel: never,
   };
