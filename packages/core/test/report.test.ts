@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { type NodeReport, RunReport, type RunReportData } from '../src/report/report.ts';
-import { formatBytes, formatCount, formatDuration } from '../src/report/text.ts';
+import { formatCount, formatDuration } from '../src/report/text.ts';
+import { formatBytes } from '../src/util/format-bytes.ts';
 
 const node = (report: Partial<NodeReport> & Pick<NodeReport, 'node' | 'status'>): NodeReport => ({
   bytesRead: 0,

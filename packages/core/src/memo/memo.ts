@@ -1,5 +1,5 @@
-import type { CacheBackend, NodeSignature } from '../backends/contract.ts';
-import { MemoryCache } from '../backends/memory/memory-cache.ts';
+import type { CacheBackend, NodeSignature } from '../backends/index.ts';
+import { MemoryCache } from '../backends/index.ts';
 import { decodeEntry, encodeEntry, MISS, type Serializer, v8Serializer } from '../serializer/index.ts';
 import {
   type CodeTarget,

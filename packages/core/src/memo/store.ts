@@ -1,4 +1,4 @@
-import type { CacheBackend, EntryInfo, NodeSignature } from '../backends/contract.ts';
+import type { CacheBackend, EntryInfo, NodeSignature } from '../backends/index.ts';
 
 const warned = new WeakSet<CacheBackend>();
 

@@ -1,5 +1,5 @@
 /** The shapes memo/'s files share: a call's cache mode and options, a prepared function, its env hash, its node. */
-import type { CacheBackend } from '../backends/contract.ts';
+import type { CacheBackend } from '../backends/index.ts';
 import type { Serializer } from '../serializer/index.ts';
 import type { CodeAnalysis } from '../signature/index.ts';
 import type { InputPlan } from './inputs.ts';

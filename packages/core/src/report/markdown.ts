@@ -1,5 +1,5 @@
-import { mermaidText } from '../util/index.ts';
-import { formatBytes, formatDuration, itemCounts, STATUS_ORDER, summarySentence } from './text.ts';
+import { formatBytes, mermaidText } from '../util/index.ts';
+import { formatDuration, itemCounts, STATUS_ORDER, summarySentence } from './text.ts';
 import type { NodeReport, NodeStatus, RunReportData } from './types.ts';
 
 const MARKDOWN_STATUS: Record<NodeStatus, string> = {

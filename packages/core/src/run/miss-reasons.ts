@@ -1,4 +1,4 @@
-import type { NodeSignature } from '../backends/contract.ts';
+import type { NodeSignature } from '../backends/index.ts';
 import type { MissReason } from '../report/index.ts';
 
 /** The parts of a signature a miss is explained from. */

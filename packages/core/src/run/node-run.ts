@@ -1,4 +1,4 @@
-import type { CacheBackend, NodeSignature } from '../backends/contract.ts';
+import type { CacheBackend, NodeSignature } from '../backends/index.ts';
 import { NodeFailedError } from '../errors.ts';
 import { defaultBackend, type Memo, memoOf, type Prepared, storeResult } from '../memo/index.ts';
 import type { PipelineNode } from '../pipeline/index.ts';

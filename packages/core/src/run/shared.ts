@@ -4,7 +4,7 @@
  * func() share one promise. An entry goes as soon as it settles, so a failure is never kept and a
  * later run finds the result in the cache.
  */
-import type { CacheBackend } from '../backends/contract.ts';
+import type { CacheBackend } from '../backends/index.ts';
 import { NodeFailedError } from '../errors.ts';
 
 /** What a shared computation produced. */

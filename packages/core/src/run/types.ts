@@ -1,5 +1,5 @@
 /** The shapes run/'s files share: what every node of a run shares, a node's signature, a mapped item. */
-import type { CacheBackend } from '../backends/contract.ts';
+import type { CacheBackend } from '../backends/index.ts';
 import type { FairLimiter } from './fair-limiter.ts';
 import type { SignatureParts } from './miss-reasons.ts';
 import type { Progress } from './progress.ts';

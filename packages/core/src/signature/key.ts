@@ -1,4 +1,4 @@
-import type { NodeSignature } from '../backends/contract.ts';
+import type { NodeSignature } from '../backends/index.ts';
 import { hash, hashParts } from '../util/index.ts';
 
 /** The version tag every key starts from; bumping it invalidates every stored entry. */
