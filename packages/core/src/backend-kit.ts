@@ -9,6 +9,8 @@
  *   the `info()` summary, the `prune()` plan, `verify()` reports, batched access times
  *   (`AccessBatch`), failure wrapping (`backendFailure`), URL credential stripping
  *   (`withoutCredentials`), `quote` and `formatBytes`.
+ * - Run history (`RunHistoryStore`, a cache's optional `runs`): the run id's form, the checks of
+ *   what is appended, `runSummaryOf`, and `RunList` (a history in memory).
  * - The entry envelope a backend's bytes are in.
  *
  * Light on purpose: importing it does not load the code parser or the signature engine.
@@ -27,6 +29,7 @@ export {
   type OnProgress,
   type PruneOptions,
   type PruneResult,
+  type RunHistoryStore,
   type VerifyReport,
 } from './backends/contract.ts';
 export {
@@ -34,10 +37,13 @@ export {
   ACCESS_FLUSH_MS,
   AccessBatch,
   type AccessBatchOptions,
+  assertKeep,
   assertKey,
   assertLimit,
   assertNode,
   assertPruneOptions,
+  assertRunLimit,
+  assertRunRecord,
   assertTtl,
   backendFailure,
   byNode,
@@ -49,15 +55,20 @@ export {
   formatBytes,
   type HitCounters,
   isClean,
+  isRunId,
   ListedCache,
   type ListingPurpose,
   type NotedAccess,
+  newestFirst,
   planPrune,
   pruneRecords,
   quote,
   RECENT_ENTRIES,
   type RemovedSince,
+  RUN_ID_PATTERN,
+  RunList,
   reasonOf,
+  runSummaryOf,
   summarize,
   UsageCounters,
   VERIFY_BATCH,
@@ -65,4 +76,5 @@ export {
   withoutCredentials,
 } from './backends/kit/index.ts';
 export { BackendError, ConfigError } from './errors.ts';
+export type { NodeStatus, RunRecord, RunReportData, RunSource, RunSummary } from './report/index.ts';
 export { decodeEntry, encodeEntry, MISS } from './serializer/index.ts';

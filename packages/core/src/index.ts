@@ -11,6 +11,7 @@ export type {
   OnProgress,
   PruneOptions,
   PruneResult,
+  RunHistoryStore,
   VerifyReport,
 } from './backends/contract.ts';
 export {
@@ -48,11 +49,20 @@ export {
   type MissReason,
   type NodeReport,
   type NodeStatus,
+  type RunRecord,
   RunReport,
   type RunReportData,
+  type RunSource,
+  type RunSummary,
 } from './report/index.ts';
 export type { ExplainOptions, ExplainReport, ExplainStatus, NodeExplanation } from './run/index.ts';
 export {
+  diffRuns,
+  type HistoryOptions,
+  historyOf,
+  type NodeChange,
+  type NodeState,
+  type RunDiff,
   Runner,
   type RunnerCacheOptions,
   type RunnerOptions,

@@ -4,6 +4,8 @@
  * be explained.
  */
 
+import type { RunRecord, RunSummary } from '../report/index.ts';
+
 /** Everything that went into one signature, kept per node so "why did it miss?" can be answered. */
 export interface NodeSignature {
   /** The node (or memoized function) name. */
@@ -182,6 +184,28 @@ export interface CacheStore {
    * hit in `getMany`, to report the time they saved; without it, those report none.
    */
   computeTimes?(keys: readonly string[]): Promise<(number | undefined)[]>;
+  /**
+   * Optional: the history of runs this cache keeps (`historyOf(cache)` reads it). A Runner records
+   * each run's report here; `memoflow runs` and `memoflow ui` read it back. A backend without one
+   * records no runs.
+   */
+  readonly runs?: RunHistoryStore;
+}
+
+/**
+ * Where a cache keeps the reports of past runs, newest first, bounded. Records are plain JSON;
+ * ids are the Runner's (`RUN_ID_PATTERN`), so they sort as the runs started.
+ */
+export interface RunHistoryStore {
+  /**
+   * Adds `record`, then removes the oldest records beyond the newest `keep`. Another process
+   * appending at the same time loses nothing among the newest `keep`. A read-only cache records nothing.
+   */
+  appendRun(record: RunRecord, keep: number): Promise<void>;
+  /** Summaries of the newest records, newest first: `limit` of them. @default limit: all kept */
+  listRuns(options?: { limit?: number }): Promise<RunSummary[]>;
+  /** The record of run `id`, or undefined when it is not kept (or `id` is not a run id). */
+  getRun(id: string): Promise<RunRecord | undefined>;
 }
 
 /**

@@ -15,6 +15,7 @@ export type {
   OnProgress,
   PruneOptions,
   PruneResult,
+  RunHistoryStore,
   VerifyReport,
 } from './contract.ts';
 export { KEY_PATTERN } from './contract.ts';

@@ -7,3 +7,4 @@ export {
   type RunReportData,
 } from './report.ts';
 export { formatCount, formatDuration } from './text.ts';
+export type { RunRecord, RunSource, RunSummary } from './types.ts';

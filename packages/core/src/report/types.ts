@@ -47,3 +47,36 @@ export interface RunReportData {
   startedAt: number;
   durationMs: number;
 }
+
+/** Who recorded a run: a program through the library, or `memoflow run`. */
+export type RunSource = 'library' | 'cli';
+
+/** One run as its cache's history keeps it: the report and what the run was asked for. */
+export interface RunRecord {
+  /**
+   * Sortable and unique: the start time to the millisecond and a random suffix, e.g.
+   * `20261207T195800123Z-ab12`. Ids sort as the runs started.
+   */
+  id: string;
+  /** Milliseconds since the epoch. */
+  startedAt: number;
+  durationMs: number;
+  /** A label for the pipeline; `memoflow run` gives the module path and export, e.g. `pipeline.ts#pipeline`. */
+  pipeline?: string;
+  source: RunSource;
+  /** The run's report: every node with its status, reason, what changed, key, times and bytes. */
+  report: RunReportData;
+  /** The outputs the run was asked for. */
+  outputs: string[];
+}
+
+/** A run in a history listing: its record without the report, with the count of nodes per status. */
+export interface RunSummary {
+  id: string;
+  startedAt: number;
+  durationMs: number;
+  pipeline?: string;
+  source: RunSource;
+  /** How many nodes ended in each status (every status present, 0 when none). */
+  counts: Record<NodeStatus, number>;
+}

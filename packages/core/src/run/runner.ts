@@ -5,6 +5,7 @@ import { defaultBackend } from '../memo/index.ts';
 import type { Pipeline } from '../pipeline/index.ts';
 import { type ExplainOptions, type ExplainReport, explainRun } from './dry-run.ts';
 import { FairLimiter } from './fair-limiter.ts';
+import { type HistoryOptions, RunRecorder } from './history.ts';
 import type { Executor } from './remote/task.ts';
 import { Run, type RunResult } from './schedule.ts';
 import type { RunContext } from './types.ts';
@@ -50,6 +51,14 @@ export interface RunnerOptions {
   cache?: RunnerCacheOptions;
   /** A live progress line on stderr. @default on a TTY, off when `CI` is set */
   progress?: boolean;
+  /**
+   * Record each run (its report: every node's status, reason, what changed, times, bytes, keys) in
+   * the cache's history, read by `historyOf(cache)`, `memoflow runs` and `memoflow ui`: the newest
+   * `keep` runs are kept. Only caches that keep a history record (MemoryCache, DiskCache in
+   * `<dir>/runs/`, RedisCache, KeyvCache, TieredCache). `false` records nothing.
+   * @default { keep: 100 }
+   */
+  history?: HistoryOptions | false;
 }
 
 export interface RunOptions {
@@ -72,6 +81,7 @@ export class Runner {
   private readonly concurrency: number;
   private readonly cache: Required<Omit<RunnerCacheOptions, 'envHash' | 'backend' | 'dependencyDepth'>> &
     Pick<RunnerCacheOptions, 'envHash' | 'backend' | 'dependencyDepth'>;
+  private readonly history: RunRecorder | undefined;
 
   constructor(private readonly options: RunnerOptions = {}) {
     const { concurrency = availableParallelism(), cache = {} } = options;
@@ -92,6 +102,7 @@ export class Runner {
       );
     }
     this.concurrency = concurrency;
+    this.history = RunRecorder.of(options.history);
     this.cache = {
       enabled: cache.enabled ?? true,
       backend: cache.backend,
@@ -116,15 +127,17 @@ export class Runner {
   ): Promise<RunResult> {
     try {
       const stop = new AbortController();
+      const context = this.context(inputs, stop.signal);
       const run = new Run(pipeline, {
-        context: this.context(inputs, stop.signal),
+        context,
         stop,
         outputs: options.outputs,
         signal: options.signal,
         verbose: this.cache.verbose,
         progress: this.options.progress,
       });
-      return run.execute();
+      const outputs = options.outputs ?? pipeline.finalOutputs;
+      return this.history ? this.history.recorded(run.execute(), context.backend, outputs) : run.execute();
     } catch (error) {
       return Promise.reject(error);
     }

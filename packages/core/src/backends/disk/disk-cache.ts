@@ -3,6 +3,7 @@
  * blob files (large ones), bounded, crash-safe and safe for many processes at once.
  */
 import fs from 'node:fs';
+import { join } from 'node:path';
 import { BackendError, quote } from '../../errors.ts';
 import { hash } from '../../util/hash.ts';
 import type {
@@ -21,6 +22,7 @@ import { removeDirectory, tempPathIn } from './fs.ts';
 import type { PutFields } from './index/index.ts';
 import { infoOf, pruneIndex, recordOf } from './manage.ts';
 import { type DiskCacheInfo, type DiskCacheOptions, diskSettings } from './options.ts';
+import { DiskRunHistory } from './run-history.ts';
 import { DiskStore, expired } from './store.ts';
 import { type VerifyReport, verifyIndex } from './verify.ts';
 
@@ -43,6 +45,8 @@ export type { VerifyReport } from './verify.ts';
  * Hits do not write: access times and hit counts are gathered in memory and appended together
  * (the kit's `AccessBatch`: every second, every thousand keys read, before any listing, on `close()`).
  *
+ * The history of runs is `<dir>/runs/<id>.json`, one file per run (`runs`); `clear()` leaves it.
+ *
  * @example
  * const cache = new DiskCache({ dir: '.memoflow', maxBytes: 10 * 2 ** 30 });
  * const square = func({ cache }, async (x: number) => x * x);
@@ -51,6 +55,8 @@ export class DiskCache implements CacheBackend {
   readonly name = 'disk';
   /** The absolute cache directory. */
   readonly dir: string;
+  /** The runs recorded here: `<dir>/runs/<id>.json`, the newest `keep` of them. */
+  readonly runs: DiskRunHistory;
   readonly #ttl: number | undefined;
   readonly #usage = new UsageCounters();
   readonly #store: DiskStore;
@@ -60,6 +66,7 @@ export class DiskCache implements CacheBackend {
     this.dir = settings.dir;
     this.#ttl = settings.ttl;
     this.#store = new DiskStore(settings, this.#usage);
+    this.runs = new DiskRunHistory(join(this.dir, 'runs'), this.#store);
   }
 
   async getBlob(key: string): Promise<Uint8Array | undefined> {

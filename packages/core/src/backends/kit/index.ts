@@ -1,7 +1,8 @@
 /**
  * kit/: what every backend shares, once: input checks, usage counters and `info()` totals, the
  * `prune()` plan and skeleton, `verify()` reports, batched access times, failure wrapping, URL
- * credential stripping, quoting and byte formatting, and `ListedCache` (management derived from
+ * credential stripping, quoting and byte formatting, run history checks and summaries (`RunList`:
+ * one in memory), and `ListedCache` (management derived from
  * an entry listing). Light on purpose: nothing here loads the parser or the signature engine.
  */
 
@@ -31,5 +32,15 @@ export { backendFailure, reasonOf } from './failure.ts';
 export { collect, ListedCache, type ListingPurpose, VERIFY_BATCH } from './listed-cache.ts';
 export { withoutCredentials } from './location.ts';
 export { countPruned, emptyPruneResult, planPrune, pruneRecords } from './prune.ts';
+export {
+  assertKeep,
+  assertRunLimit,
+  assertRunRecord,
+  isRunId,
+  newestFirst,
+  RUN_ID_PATTERN,
+  RunList,
+  runSummaryOf,
+} from './run-history.ts';
 export { type HitCounters, RECENT_ENTRIES, summarize, UsageCounters } from './usage.ts';
 export { emptyVerifyReport, isClean } from './verify.ts';

@@ -16,6 +16,7 @@ import {
   isClean,
   ListedCache,
   type ListingPurpose,
+  RunList,
 } from '../kit/index.ts';
 import { MemoryEntry, recordOf, UseOrder } from './use-order.ts';
 
@@ -51,6 +52,8 @@ export interface MemoryCacheOptions {
  */
 export class MemoryCache extends ListedCache {
   readonly name = 'memory';
+  /** The runs recorded here, kept in memory as given (not copied), the newest `keep` of them. */
+  readonly runs = new RunList();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   readonly #ttl: number | undefined;

@@ -13,6 +13,7 @@ import type {
   NodeSignature,
   PruneOptions,
   PruneResult,
+  RunHistoryStore,
   VerifyReport,
 } from '../contract.ts';
 import { assertKey, assertNode, assertTtl, UsageCounters } from '../kit/index.ts';
@@ -21,6 +22,7 @@ import { clearTogether, combinedVerify, pruneTogether } from './manage.ts';
 import type { Tier, TieredCacheInfo, TieredCacheOptions } from './options.ts';
 import { metaKey, Promotions } from './promotion.ts';
 import { TieredReads } from './read.ts';
+import { tieredRunHistory } from './run-history.ts';
 import { slotsOf, type TierSlot } from './tiers.ts';
 import { combinedEntries, combinedTotals } from './view.ts';
 
@@ -49,6 +51,8 @@ export { PROMOTED_NODE } from './promotion.ts';
  * stored it with, if it did so lately, else under `PROMOTED_NODE` with the faster tier's default
  * ttl. The combined view lists it under the node the slower tier knows, and `clear({ node })` removes it.
  *
+ * **Runs** are kept by one tier: the slowest writable one that keeps a history (see `runs`).
+ *
  * @example
  * const cache = new TieredCache([
  *   new MemoryCache(),
@@ -61,6 +65,11 @@ export class TieredCache implements CacheBackend {
   readonly name = 'tiered';
   /** The first tier's `peek` that has one; absent when no tier has one. */
   readonly peek?: (key: string) => LiveEntry | undefined;
+  /**
+   * The history of the slowest writable tier that keeps one (the shared, lasting one: a disk, a
+   * Redis); else the slowest read-only tier's, read but never written; absent when no tier has one.
+   */
+  readonly runs?: RunHistoryStore;
   readonly #slots: readonly TierSlot[];
   readonly #writable: readonly TierSlot[];
   readonly #reporter: FailureReporter;
@@ -81,6 +90,7 @@ export class TieredCache implements CacheBackend {
     this.#reads = new TieredReads(this.#slots, this.#reporter, this.#promotions, this.#usage);
     const peeking = this.#slots.find((slot) => typeof slot.backend.peek === 'function');
     if (peeking !== undefined) this.peek = (key) => this.#peekOn(peeking, key);
+    this.runs = tieredRunHistory(this.#slots);
   }
 
   async getBlob(key: string): Promise<Uint8Array | undefined> {
