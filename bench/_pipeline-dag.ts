@@ -1,12 +1,12 @@
 /** The benchmark DAG: chains of 100 nodes, each hanging off node 0 (a fan-out of chains). */
 import pLimit from 'p-limit';
-import { func, Pipeline } from '../packages/core/src/index.ts';
+import { func, Pipeline, type PipelineEntry } from '../packages/core/src/index.ts';
 
 export const parentOf = (i: number): number => (i % 100 === 1 ? 0 : i - 1);
 
 /** The DAG as a memoflow pipeline of trivial nodes. */
 export function dag(size: number): Pipeline {
-  const nodes = [func({ output: 'n0', inputs: ['seed'] }, (seed: number) => seed + 1)];
+  const nodes: PipelineEntry[] = [func({ output: 'n0', inputs: ['seed'] }, (seed: number) => seed + 1)];
   for (let i = 1; i < size; i++) {
     nodes.push(func({ output: `n${i}`, inputs: [`n${parentOf(i)}`] }, (x: number) => x + 1));
   }

@@ -43,8 +43,17 @@ export {
   SignatureMismatchError,
   UnhashableInputError,
 } from './errors.ts';
-export { type CacheMode, type FuncOptions, func, type Memoized } from './memo/index.ts';
-export { Pipeline, type PipelineNode } from './pipeline/index.ts';
+export { type CacheMode, type FuncOptions, func, type Memoized, type NodeTypes } from './memo/index.ts';
+export {
+  type OutputName,
+  Pipeline,
+  type PipelineEntry,
+  type PipelineInputs,
+  type PipelineNode,
+  type PipelineOutputs,
+  type PipelineResult,
+  type WiringError,
+} from './pipeline/index.ts';
 export {
   type MissReason,
   type NodeReport,

@@ -65,7 +65,7 @@ describe('a pipeline whose nodes are named like Object.prototype properties', ()
   test('runs return every such output and explain a changed upstream by its name', async () => {
     const pipeline = bodies();
     const runner = new Runner({ cache: { backend: new MemoryCache() } });
-    const outputs = ['__proto__', 'toString', 'constructor', 'hasOwnProperty'];
+    const outputs = ['__proto__', 'toString', 'constructor', 'hasOwnProperty'] as const;
     const first = await runner.run(pipeline, { x: 1 }, { outputs });
     expect(Object.keys(first.outputs).sort()).toEqual([...outputs].sort());
     expect(Object.getOwnPropertyDescriptor(first.outputs, '__proto__')?.value).toBe(2);

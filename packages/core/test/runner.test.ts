@@ -91,6 +91,7 @@ describe('running', () => {
 
   test('an unknown requested output is a CONFIG error', async () => {
     await expect(
+      // @ts-expect-error `nope` is not an output of `basic`: the runtime check under test.
       new Runner().run(basic, { size: 1, threshold: 0 }, { outputs: ['nope'] }),
     ).rejects.toMatchObject({ code: 'CONFIG' });
   });
@@ -188,6 +189,7 @@ describe('per-item caching (map)', () => {
   });
 
   test('mapping over something that is not an array fails the node, saying so', async () => {
+    // @ts-expect-error `records` is not an array: the runtime check under test.
     const error = await new Runner().run(new Pipeline([features]), { records: 'nope' }).catch((e) => e);
     expect(error).toBeInstanceOf(NodeFailedError);
     expect(error.message).toMatch(/maps over `records`, which is "nope", not an array/);

@@ -16,7 +16,7 @@ const pipeline = new Pipeline([
   func({ output: 'total', inputs: ['rows'] }, (rows: number[]) => rows.reduce((sum, row) => sum + row, 0)),
   func({ output: 'label', inputs: ['total'] }, (total: number) => `total ${total}`),
 ]);
-const NODES = ['rows', 'total', 'label'];
+const NODES = ['rows', 'total', 'label'] as const;
 const signingKey = 'a signing key of 32 bytes or so';
 
 /** A signature of the right shape, with `change` applied. */
@@ -106,7 +106,7 @@ describeWithRedis('RedisCache node signatures written by others', (url) => {
       expect(outputs.label).toBe('total 6');
       expect(Object.values(nodes).map((node) => node.reason)).toEqual(['new', 'new', 'new']);
       expect(warnings.sort()).toEqual(
-        NODES.sort().map((node) => expect.stringContaining(`\`${prefix}m:${node}\``)),
+        [...NODES].sort().map((node) => expect.stringContaining(`\`${prefix}m:${node}\``)),
       );
     } finally {
       await done();

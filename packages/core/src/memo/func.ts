@@ -4,23 +4,33 @@ import type { Serializer } from '../serializer/index.ts';
 import type { Signature } from '../signature/index.ts';
 import { captureCallSite } from '../signature/index.ts';
 import { Memo } from './memo.ts';
+import type { AnyFunction, NodeInputs, NodeTypes, NodeValue } from './node-types.ts';
 import type { CacheMode } from './types.ts';
 
 export type { CacheMode } from './types.ts';
 
-/** Options of `func()`. Every one is optional. */
-export interface FuncOptions<Args extends unknown[] = any[]> {
+/**
+ * Options of `func()`. Every one is optional. `Output`, `Inputs` and `Map` are the literal types
+ * of `output`, `inputs` and `map`, which a Pipeline reads to type its wiring.
+ */
+export interface FuncOptions<
+  Args extends unknown[] = any[],
+  Output extends string = string,
+  Inputs extends readonly string[] = readonly string[],
+  Map extends string = string,
+> {
   /**
    * The name of the value the function produces. In a Pipeline, nodes with a parameter of this
    * name receive it; it is also the name in reports and meta.
    * @default the name the function is declared or assigned under
    */
-  output?: string;
+  output?: Output;
   /**
-   * Parameter names, in order, for functions whose source does not show them.
+   * Parameter names, in order, for functions whose source does not show them. Also what types a
+   * positional node's inputs in a Pipeline: `inputs: ['rows', 'threshold'] as const`.
    * @default read from the function's source
    */
-  inputs?: readonly string[];
+  inputs?: Inputs;
   /**
    * Values of variables the function reads from an enclosing function or block (a factory's
    * parameter, a loop variable), hashed with the inputs at every call. Without them memoflow
@@ -31,7 +41,7 @@ export interface FuncOptions<Args extends unknown[] = any[]> {
    */
   captures?: Record<string, unknown>;
   /** Pipeline only: the name of an array input to map over, caching each item on its own. */
-  map?: string;
+  map?: Map;
   /**
    * `true`: read and write the process-wide MemoryCache; a backend: read and write that;
    * `false`: no caching; `'recompute'` or `'write-only'`: always compute and store;
@@ -72,22 +82,31 @@ export interface FuncOptions<Args extends unknown[] = any[]> {
   dependencyDepth?: number;
 }
 
-/** A memoized function: same arguments as the original, always async. */
-export type Memoized<F extends (...args: any[]) => any> = ((
-  this: ThisParameterType<F>,
-  ...args: Parameters<F>
-) => Promise<Awaited<ReturnType<F>>>) & {
+/**
+ * A memoized function: same arguments as the original, always async. `Output` is its output name
+ * (`func({ output: 'rows' }, …)` → `'rows'`), `Inputs` its inputs' names and types where the type
+ * system sees them (else `unknown`), `Value` what it produces in a Pipeline: what a Pipeline reads
+ * to type its outputs, its inputs and its wiring.
+ */
+export type Memoized<
+  F extends AnyFunction,
+  Output extends string = string,
+  Inputs = unknown,
+  Value = Awaited<ReturnType<F>>,
+> = ((this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>) & {
   /**
    * The signature a call with these arguments would have, without running or reading anything.
    * For a decorated method, call it with the instance: `Model.prototype.train.signature.call(model, data)`.
    */
   signature(this: ThisParameterType<F>, ...args: Parameters<F>): Promise<Signature>;
   /** The node name: `output`, else the declared name, else the function's name. */
-  readonly node: string;
+  readonly node: Output;
   /** The options it was created with. */
   readonly options: Readonly<FuncOptions<Parameters<F>>>;
   /** The original function. */
   readonly original: F;
+  /** Type only, never set: the node's output name, inputs and value, for Pipeline's types. */
+  readonly '~node'?: NodeTypes<Output, Inputs, Value>;
 };
 
 /** The engine behind a memoized function, for the Runner. */
@@ -127,11 +146,16 @@ const CACHE_MODES = new Set([true, false, 'recompute', 'read-only', 'write-only'
  * await square(4); // computes
  * await square(4); // read from .memoflow/
  */
-export function func<F extends (...args: any[]) => any>(fn: F): Memoized<F>;
-export function func<F extends (...args: any[]) => any>(
-  options: FuncOptions<Parameters<F>>,
+export function func<F extends AnyFunction>(fn: F): Memoized<F, string, NodeInputs<F>>;
+export function func<
+  F extends AnyFunction,
+  const Output extends string = string,
+  const Inputs extends readonly string[] = never,
+  const Map extends string = never,
+>(
+  options: FuncOptions<Parameters<F>, Output, Inputs, Map>,
   fn: F,
-): Memoized<F>;
+): Memoized<F, Output, NodeInputs<F, Inputs, Map>, NodeValue<F, Map>>;
 /** As a TS 5 method decorator: `@func({ output: 'model' }) train(data: Data) { … }`. `this` is hashed when the method reads it. */
 export function func(
   options: FuncOptions,

@@ -1,11 +1,15 @@
 import { ConfigError, quote } from '../errors.ts';
-import { MEMO, type Memoized, memoOf } from '../memo/index.ts';
+import { type AnyFunction, MEMO, type Memoized, memoOf } from '../memo/index.ts';
 import { cycleError, duplicateError, mapError, unknownOutputsError } from './errors.ts';
 import { ancestors, topologicalOrder } from './graph.ts';
+import type { CheckedEntries } from './inference.ts';
 import { renderDot, renderMermaid } from './render.ts';
 import type { PipelineNode } from './types.ts';
 
 export type { PipelineNode } from './types.ts';
+
+/** What a Pipeline is built from: memoized functions (from `func()`), and pipelines, whose nodes are all included. */
+export type PipelineEntry = Memoized<AnyFunction, string, unknown, unknown> | Pipeline<any>;
 
 /**
  * A DAG of memoized functions, wired by name: a node takes, for each of its parameters, the
@@ -21,8 +25,14 @@ export type { PipelineNode } from './types.ts';
  * pipeline.inputs; // ['path', 'threshold']
  * pipeline.plan(['clean']).map((node) => node.name); // ['rows', 'clean']
  * console.log(pipeline.toMermaid());
+ *
+ * Typed by its nodes' types (`Entries`): a Runner's run returns its outputs typed and requires
+ * its inputs (see `PipelineOutputs`, `PipelineInputs`), and a node whose parameter type does not
+ * accept its producer's return type does not compile.
  */
-export class Pipeline {
+export class Pipeline<const Entries extends readonly PipelineEntry[] = readonly PipelineEntry[]> {
+  /** Type only, never set: the entries the pipeline was built from, which its types are read from. */
+  declare readonly '~nodes'?: Entries;
   /** Every node, in a topological order (producers before consumers). */
   readonly nodes: readonly PipelineNode[];
   /** External inputs: names some node takes that no node produces, sorted. */
@@ -48,7 +58,7 @@ export class Pipeline {
    * @param nodes Memoized functions (from `func()`) and pipelines, whose nodes are all included.
    * The same memoized function listed more than once, directly or through pipelines, is one node.
    */
-  constructor(nodes: readonly (Memoized<(...args: any[]) => any> | Pipeline)[]) {
+  constructor(nodes: Entries & CheckedEntries<Entries>) {
     if (!Array.isArray(nodes)) {
       throw new TypeError(
         `Expected \`nodes\` to be an array of memoized functions or pipelines, got ${quote(nodes)}: call \`new Pipeline([load, clean])\`.`,

@@ -1,7 +1,7 @@
-import type { Memoized, NodeInfo } from '../memo/index.ts';
+import type { AnyFunction, Memoized, NodeInfo } from '../memo/index.ts';
 
 /** A node of a Pipeline: how a memoized function is wired, and the function itself. */
 export interface PipelineNode extends NodeInfo {
   /** The memoized function. */
-  fn: Memoized<(...args: any[]) => any>;
+  fn: Memoized<AnyFunction>;
 }

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { CacheBackend } from '../backends/contract.ts';
 import { ConfigError, quote } from '../errors.ts';
 import { defaultBackend } from '../memo/index.ts';
-import type { Pipeline } from '../pipeline/index.ts';
+import type { OutputName, Pipeline, PipelineInputs, PipelineResult } from '../pipeline/index.ts';
 import { type ExplainOptions, type ExplainReport, explainRun } from './dry-run.ts';
 import { FairLimiter } from './fair-limiter.ts';
 import { type HistoryOptions, RunRecorder } from './history.ts';
@@ -12,6 +12,12 @@ import type { RunContext } from './types.ts';
 
 export type { ExplainOptions, ExplainReport, ExplainStatus, NodeExplanation } from './dry-run.ts';
 export type { RunResult } from './schedule.ts';
+
+/** `inputs` and `options` of a run of `P`: `inputs` may be left out when the run needs none. */
+export type RunArguments<P, Requested extends readonly string[]> =
+  {} extends PipelineInputs<P, Requested[number]>
+    ? [inputs?: PipelineInputs<P, Requested[number]>, options?: RunOptions<Requested>]
+    : [inputs: PipelineInputs<P, Requested[number]>, options?: RunOptions<Requested>];
 
 /** The Runner's cache settings (daft_func's CacheConfig). */
 export interface RunnerCacheOptions {
@@ -61,9 +67,10 @@ export interface RunnerOptions {
   history?: HistoryOptions | false;
 }
 
-export interface RunOptions {
+/** Options of a run; `Requested` is the type of `outputs`, which types the run's result. */
+export interface RunOptions<Requested extends readonly string[] = readonly string[]> {
   /** The outputs to produce and return; only the nodes they need run. @default the pipeline's final outputs (those no node takes) */
-  outputs?: readonly string[];
+  outputs?: Requested;
   /** Stops scheduling new nodes and rejects with the signal's reason; running nodes finish and are stored. */
   signal?: AbortSignal;
 }
@@ -119,7 +126,15 @@ export class Runner {
    * inputs are missing, and with `NodeFailedError` (the node's error as `cause`, the run's
    * report as `report`) when a node throws — after the nodes already running have finished and
    * been stored, so the next run resumes from there.
+   *
+   * Typed by the pipeline: `inputs` must hold the inputs the requested outputs need, `outputs`
+   * name outputs of the pipeline, and the result's `outputs` has the requested ones (else the
+   * final ones) with their types.
    */
+  run<P extends Pipeline<any>, const Requested extends readonly OutputName<P>[] = never>(
+    pipeline: P,
+    ...[inputs, options]: RunArguments<P, Requested>
+  ): Promise<RunResult<PipelineResult<P, Requested[number]>>>;
   run(
     pipeline: Pipeline,
     inputs: Record<string, unknown> = {},
