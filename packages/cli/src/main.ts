@@ -11,6 +11,7 @@ import { registerConfig } from './commands/config.ts';
 import { registerExplain } from './commands/explain.ts';
 import { registerGraph } from './commands/graph.ts';
 import { registerRun } from './commands/run.ts';
+import { registerUi } from './commands/ui.ts';
 import { registerWorker } from './commands/worker.ts';
 import { EXIT, UsageError } from './errors.ts';
 
@@ -38,6 +39,7 @@ export function program(): Command {
   registerGraph(root);
   registerCache(root);
   registerConfig(root);
+  registerUi(root);
   return root;
 }
 

@@ -1,13 +1,14 @@
 /**
  * The optional peer packages, loaded only by the commands that need them: @memoflow/redis for a
- * Redis cache, @memoflow/bullmq for a queue's workers. Each brings a Redis client, and most
- * commands need neither.
+ * Redis cache, @memoflow/bullmq for a queue's workers (each brings a Redis client), @memoflow/ui
+ * for `memoflow ui` (a web server and its page). Most commands need none of them.
  */
 import { MissingPackageError } from './errors.ts';
 
 const LOADERS = {
   '@memoflow/redis': () => import('@memoflow/redis'),
   '@memoflow/bullmq': () => import('@memoflow/bullmq'),
+  '@memoflow/ui': () => import('@memoflow/ui'),
 };
 
 export type OptionalPackage = keyof typeof LOADERS;
