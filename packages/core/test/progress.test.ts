@@ -48,6 +48,40 @@ describe('createProgress()', () => {
     progress.stop();
   });
 
+  test('names a node only while it holds a slot, and a mapped node with its items done', () => {
+    const stream = fakeStream();
+    const progress = createProgress({ stream, total: 3 });
+    progress.items('m1', 0, 200);
+    progress.started('m1');
+    progress.started('m1');
+    progress.items('m1', 57, 200);
+    progress.started('clean');
+    vi.advanceTimersByTime(100);
+    expect(visible(stream.chunks.at(-1)!)).toBe(
+      'memoflow ▸ 0/3 nodes · 0 hit · running m1 57/200, clean · 0.1s',
+    );
+
+    // One of m1's two slots freed: still computing. Then clean waits for a slot again: not named.
+    progress.released('m1');
+    progress.released('clean');
+    progress.items('m1', 1200, 2000);
+    vi.advanceTimersByTime(100);
+    expect(visible(stream.chunks.at(-1)!)).toBe(
+      'memoflow ▸ 0/3 nodes · 0 hit · running m1 1,200/2,000 · 0.2s',
+    );
+
+    progress.released('m1');
+    vi.advanceTimersByTime(100);
+    expect(visible(stream.chunks.at(-1)!)).toBe('memoflow ▸ 0/3 nodes · 0 hit · 0.3s');
+
+    progress.started('m1');
+    progress.finished('m1', 'miss');
+    progress.released('m1');
+    vi.advanceTimersByTime(100);
+    expect(visible(stream.chunks.at(-1)!)).toBe('memoflow ▸ 1/3 nodes · 0 hit · 0.4s');
+    progress.stop();
+  });
+
   test('draws at most once per 100 ms however many nodes finish', () => {
     const stream = fakeStream();
     const progress = createProgress({ stream, total: 1000 });
