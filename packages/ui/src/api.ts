@@ -117,7 +117,8 @@ export function apiRoutes(ui: UiContext): Hono {
         void stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
       });
       stream.onAbort(unsubscribe);
-      await stream.writeSSE({ event: 'ready', data: '{}' });
+      const newest = (await ui.runs.newest())?.id ?? null;
+      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ type: 'ready', newest }) });
       while (!stream.aborted && !stream.closed) await stream.sleep(HEARTBEAT_MS);
       unsubscribe();
     }),

@@ -183,8 +183,14 @@ export interface PruneAnswer {
 /** The header every request that changes something must carry: a page of another site cannot set it. */
 export const CHANGE_HEADER = 'x-memoflow-ui';
 
-/** The server-sent events of `GET /api/events`. */
-export type LiveEvent = { type: 'run'; run: RunHead } | { type: 'cache'; node: string };
+/**
+ * The server-sent events of `GET /api/events`: `ready` first, naming the newest run then (a run
+ * that ended between the page's load and its listening shows by it), then `run` and `cache`.
+ */
+export type LiveEvent =
+  | { type: 'ready'; newest: string | null }
+  | { type: 'run'; run: RunHead }
+  | { type: 'cache'; node: string };
 
 /** The mark the page sets once the graph is drawn with its states: how first paint is measured. */
 export const GRAPH_DRAWN_MARK = 'memoflow:graph-drawn';

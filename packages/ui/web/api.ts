@@ -36,7 +36,7 @@ async function answer<T>(response: Response): Promise<T> {
 /** Calls `listener` with each live event; the stream reconnects by itself when the server restarts. */
 export function listen(listener: (event: LiveEvent) => void): EventSource {
   const source = new EventSource('/api/events');
-  for (const type of ['run', 'cache'])
+  for (const type of ['ready', 'run', 'cache'])
     source.addEventListener(type, (event) => listener(JSON.parse((event as MessageEvent<string>).data)));
   return source;
 }

@@ -46,6 +46,7 @@ async function showGraph(node: string | undefined): Promise<void> {
     ]);
     document.getElementById('pipeline-label')!.textContent = data.pipeline;
     const graphView = new GraphView(data, (name) => navigate(nodePath(name)));
+    shownRun = status.run?.id ?? null;
     graphView.setStatus(status);
     const panel = h('div', { class: 'panel-slot' });
     graph = { view: graphView, pane: h('div', { class: 'graph-page' }, graphView.element, panel), panel };
@@ -106,10 +107,23 @@ window.addEventListener('popstate', () => {
   void render();
 });
 
+/** The run whose states the graph shows (null: none yet). */
+let shownRun: string | null = null;
+
+async function showStatus(view: GraphView): Promise<void> {
+  const status = await getJson<StatusData>('/api/status');
+  shownRun = status.run?.id ?? null;
+  view.setStatus(status);
+}
+
 async function onLive(event: LiveEvent): Promise<void> {
+  if (event.type === 'ready') {
+    if (graph && event.newest !== shownRun) await showStatus(graph.view);
+    return;
+  }
   liveNote.textContent =
     event.type === 'run' ? `new run ${event.run.id}` : `entries of ${event.node} removed`;
-  if (event.type === 'run' && graph) graph.view.setStatus(await getJson<StatusData>('/api/status'));
+  if (event.type === 'run' && graph) await showStatus(graph.view);
   const current = route.page;
   const redraw =
     (event.type === 'run' && (current === 'runs' || (current === 'graph' && route.node !== undefined))) ||
