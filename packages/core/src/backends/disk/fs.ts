@@ -69,7 +69,7 @@ export function readAll(fd: number, length: number): Buffer {
   return bytes;
 }
 
-/** A new path in `dir` for a file being written, named after its writer (see `_disk-temp.ts`). */
+/** A new path in `dir` for a file being written, named after its writer (see `temp.ts`). */
 export function tempPathIn(dir: string): string {
   tempPrefix ??= `${owner()}-${threadId}-${randomBytes(4).toString('hex')}-`;
   return `${dir}/${tempPrefix}${++tempCounter}`;

@@ -51,7 +51,7 @@ export function compact(journal: JournalFile, state: IndexState, from: number, n
   try {
     if (journal.newerExists()) return false;
     const next = journal.generation + 1;
-    // Named after this process: a compactor killed mid-way leaves a file the next open removes (_disk-temp.ts).
+    // Named after this process: a compactor killed mid-way leaves a file the next open removes (../temp.ts).
     const temp = `${journalPath(journal.dir, next)}.tmp-${owner()}`;
     try {
       writeLive(journal, state, temp, now);
@@ -186,7 +186,7 @@ class Batch {
 /**
  * `compact.lock`, created exclusively, holding `<pid> <time> <owner tag>`. One left by a dead
  * process of this boot and pid namespace, or older than 10 minutes, is taken over (the rule of
- * `_disk-temp.ts`: a pid from another container says nothing here).
+ * `../temp.ts`: a pid from another container says nothing here).
  */
 function takeLock(dir: string): string | undefined {
   const path = join(dir, 'compact.lock');
