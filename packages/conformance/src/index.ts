@@ -13,6 +13,7 @@ import { batchTests } from './batch.ts';
 import { boundsTests } from './bounds.ts';
 import { closeTests } from './close.ts';
 import { concurrencyTests } from './concurrency.ts';
+import { historyTests } from './history.ts';
 import { iteratorTests } from './iterator.ts';
 import { managementTests } from './management.ts';
 import { metaTests } from './meta.ts';
@@ -25,6 +26,7 @@ export {
   boundsTests,
   closeTests,
   concurrencyTests,
+  historyTests,
   iteratorTests,
   managementTests,
   metaTests,
@@ -67,6 +69,7 @@ export function describeCacheBackend(
     managementTests(create);
     concurrencyTests(create);
     if (options.bounded !== undefined) boundsTests(options.bounded);
+    historyTests(create);
     closeTests(create);
   });
 }

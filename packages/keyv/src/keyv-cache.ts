@@ -3,7 +3,6 @@ import {
   assertKey,
   assertNode,
   assertTtl,
-  type CacheInfo,
   type EntryInfo,
   type EntryRecord,
   emptyVerifyReport,
@@ -15,8 +14,9 @@ import {
 } from '@memoflow/core/backend-kit';
 import type { Keyv } from 'keyv';
 import { accessWriter } from './_access.ts';
+import type { KeyvCacheInfo } from './_info.ts';
 import { checkArguments, type KeyvCacheOptions } from './_options.ts';
-import { servedReads } from './_reads.ts';
+import { READ_BATCH, servedReads, storedComputeTimes } from './_reads.ts';
 import {
   accessKey,
   decodeMeta,
@@ -27,21 +27,12 @@ import {
   metaKey,
   readEntry,
 } from './_records.ts';
+import { KeyvRunHistory } from './_runs.ts';
 import { recordsOf, type Scan, type ScanDepth, staleAccess } from './_scan.ts';
 import { KeyvRecords } from './_store.ts';
 
+export type { KeyvCacheInfo } from './_info.ts';
 export type { KeyvCacheOptions } from './_options.ts';
-
-/** `info()` of a KeyvCache: the common totals, plus what only this backend knows. */
-export interface KeyvCacheInfo extends CacheInfo {
-  /** The Keyv namespace the cache's records live under, if the Keyv has one. */
-  namespace?: string;
-  /** Corrupt or undecodable entries this instance found (each was a miss and was removed). */
-  corrupt: number;
-}
-
-/** Keys per store call when reading many. */
-const READ_BATCH = 1_000;
 
 /**
  * A cache backend in any Keyv 5 store. Each entry is one Keyv record holding its node, size,
@@ -85,6 +76,8 @@ export class KeyvCache extends ListedCache {
   readonly name = 'keyv';
   /** Where the store's data lives, when it says (its URL, without credentials). */
   override readonly location: string | undefined;
+  /** The runs recorded here: `memoflow:run:<id>` and their index; `clear()` removes them. */
+  readonly runs: KeyvRunHistory;
   readonly #keyv: Keyv;
   readonly #records: KeyvRecords;
   readonly #ttl: number | undefined;
@@ -99,6 +92,7 @@ export class KeyvCache extends ListedCache {
     this.#keyv = keyv;
     this.#records = new KeyvRecords(keyv);
     this.location = this.#records.location;
+    this.runs = new KeyvRunHistory(this.#records);
     this.#ttl = options.ttl;
     this.#accesses = options.trackAccess === false ? undefined : new AccessBatch(accessWriter(keyv));
     this.#disconnect = options.disconnect ?? true;
@@ -116,6 +110,12 @@ export class KeyvCache extends ListedCache {
     for (let i = 0; i < keys.length; i += READ_BATCH)
       values.push(...(await this.#serve(keys.slice(i, i + READ_BATCH))));
     return values;
+  }
+
+  /** The compute time each entry's record keeps, from one batched read; undefined where none. */
+  async computeTimes(keys: readonly string[]): Promise<(number | undefined)[]> {
+    for (const key of keys) assertKey(key);
+    return storedComputeTimes(this.#records, keys);
   }
 
   async setBlob(key: string, value: Uint8Array, info: EntryInfo): Promise<void> {
@@ -206,8 +206,8 @@ export class KeyvCache extends ListedCache {
   }
 
   /**
-   * Removes every record of this cache in the Keyv's namespace (entries, their access records
-   * and node signatures), or one node's entries and signature. Nothing else in the namespace or
+   * Removes every record of this cache in the Keyv's namespace (entries, their access records,
+   * node signatures and runs), or one node's entries and signature. Nothing else in the namespace or
    * the store is touched: only keys that are exactly this cache's record keys are removed.
    */
   async clear(options: { node?: string } = {}): Promise<void> {
@@ -218,6 +218,7 @@ export class KeyvCache extends ListedCache {
       this.#accesses?.forgetAll();
       const scan = await this.#records.scan('clear()', 'keys');
       await this.#records.remove([...scan.all]);
+      await this.runs.clear();
       this.usage.forgetMisses();
       return;
     }

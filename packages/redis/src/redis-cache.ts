@@ -9,7 +9,6 @@ import {
   assertKey,
   assertNode,
   assertTtl,
-  type CacheInfo,
   type EntryInfo,
   type EntryRecord,
   ListedCache,
@@ -18,28 +17,20 @@ import {
   type VerifyReport,
 } from '@memoflow/core/backend-kit';
 import { MIN_BULK_LIMIT } from './_bulk-limit.ts';
+import { storedComputeTimes } from './_compute-times.ts';
 import { CORRUPT, encodeEntry, NodeNames, servedPayload, storedLength } from './_envelope.ts';
+import type { RedisCacheInfo } from './_info.ts';
 import { KeyNames } from './_keys.ts';
 import { type InfoRecord, listEntries, matchOf, scanKeys, sweepAccesses } from './_listing.ts';
 import type { ManagementClient } from './_management.ts';
 import { decodeMeta, encodeMeta, IgnoredSignatures } from './_meta.ts';
 import { checkOptions, type RedisCacheOptions } from './_options.ts';
+import { RedisRunHistory } from './_runs.ts';
 import { Server } from './_server.ts';
 import { verifyEntries } from './_verify.ts';
 
+export type { RedisCacheInfo } from './_info.ts';
 export type { RedisCacheOptions } from './_options.ts';
-
-/** `info()` of a RedisCache: the common totals, plus what only a shared cache has. */
-export interface RedisCacheInfo extends CacheInfo {
-  /** The server's URL, without credentials. */
-  location: string;
-  /** Entries refused since this instance was created because their bytes were not an entry of this format (each was a miss and was removed). */
-  corrupt: number;
-  /** Entries refused because their signature was missing or wrong (with `signingKey`): each was a miss and was removed. */
-  rejected: number;
-  /** Times the server became unreachable since this instance was created. */
-  outages: number;
-}
 
 /** Keys removed per UNLINK. */
 const UNLINK_BATCH = 1_000;
@@ -55,6 +46,8 @@ export class RedisCache extends ListedCache {
   readonly name = 'redis';
   /** The server's URL, without credentials. */
   override readonly location: string;
+  /** The runs recorded here: `<prefix>r`, capped at the history's `keep`; `clear()` removes them. */
+  readonly runs: RedisRunHistory;
   readonly #keys: KeyNames;
   readonly #ttl: number | undefined;
   readonly #signingKey: Uint8Array | undefined;
@@ -76,6 +69,7 @@ export class RedisCache extends ListedCache {
     this.#readOnly = checked.readOnly;
     this.#server = new Server(options, checked);
     this.location = this.#server.location;
+    this.runs = new RedisRunHistory(this.#server, this.#keys, checked.readOnly);
     this.#ignoredMeta = new IgnoredSignatures(checked.warn, this.location);
     // Access times steer pruning only: losing some to an outage is not worth failing anything.
     this.#accesses = new AccessBatch((batch) => {
@@ -118,6 +112,11 @@ export class RedisCache extends ListedCache {
   async has(key: string): Promise<boolean> {
     assertKey(key);
     return (await this.#server.guarded(() => this.#server.client.exists(this.#keys.value(key)), 0)) > 0;
+  }
+
+  /** The compute time stored with each entry, from the records beside the values (one MGET); undefined where none, or all when the server fails. */
+  computeTimes(keys: readonly string[]): Promise<(number | undefined)[]> {
+    return storedComputeTimes(this.#server, this.#keys, keys);
   }
 
   async setBlob(key: string, value: Uint8Array, info: EntryInfo): Promise<void> {
@@ -211,7 +210,7 @@ export class RedisCache extends ListedCache {
     await sweepAccesses(client, this.#keys.prefix);
   }
 
-  /** Removes every key under the prefix (entries, node signatures, access times), or one node's entries and signature; nothing else on the server. */
+  /** Removes every key under the prefix (entries, node signatures, access times, runs), or one node's entries and signature; nothing else on the server. */
   async clear(options: { node?: string } = {}): Promise<void> {
     const client = await this.#server.managed('clear()', true);
     if (options.node === undefined) {

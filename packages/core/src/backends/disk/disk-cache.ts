@@ -45,7 +45,7 @@ export type { VerifyReport } from './verify.ts';
  * Hits do not write: access times and hit counts are gathered in memory and appended together
  * (the kit's `AccessBatch`: every second, every thousand keys read, before any listing, on `close()`).
  *
- * The history of runs is `<dir>/runs/<id>.json`, one file per run (`runs`); `clear()` leaves it.
+ * The history of runs is `<dir>/runs/<id>.json`, one file per run (`runs`); `clear()` removes it with the rest.
  *
  * @example
  * const cache = new DiskCache({ dir: '.memoflow', maxBytes: 10 * 2 ** 30 });
@@ -187,6 +187,7 @@ export class DiskCache implements CacheBackend {
   async clear(options: { node?: string } = {}): Promise<void> {
     if (options.node !== undefined) assertNode(options.node);
     const store = this.#store;
+    if (options.node === undefined && !store.readOnly) this.runs.clear();
     const index = store.open(false);
     if (!index || store.readOnly) return;
     store.accesses.forgetAll();

@@ -19,7 +19,15 @@ import {
   RUN_ID_PATTERN,
   runSummaryOf,
 } from '../kit/index.ts';
-import { isAbsent, openRegular, readAll, tempPathIn, withDirectory, writeNewFile } from './fs.ts';
+import {
+  isAbsent,
+  openRegular,
+  readAll,
+  removeDirectory,
+  tempPathIn,
+  withDirectory,
+  writeNewFile,
+} from './fs.ts';
 import type { DiskStore } from './store.ts';
 import { sweepStaleTemps } from './temp.ts';
 
@@ -79,6 +87,17 @@ export class DiskRunHistory implements RunHistoryStore {
     } catch (error) {
       this.#damaged(id, error);
       return undefined;
+    }
+  }
+
+  /** Removes every record: the directory is renamed away whole, then deleted (see `removeDirectory`). */
+  clear(): void {
+    const { temp } = this.store.settings;
+    try {
+      removeDirectory(this.dir, temp, tempPathIn(temp));
+    } catch (error) {
+      if (this.store.refused(error)) return;
+      throw this.store.failure(`Cannot remove the runs in ${this.dir}`, error);
     }
   }
 

@@ -90,4 +90,9 @@ export class RunList implements RunHistoryStore {
   async getRun(id: string): Promise<RunRecord | undefined> {
     return this.#records.find((record) => record.id === id);
   }
+
+  /** Forgets every record. */
+  clear(): void {
+    this.#records.length = 0;
+  }
 }

@@ -52,7 +52,7 @@ export interface MemoryCacheOptions {
  */
 export class MemoryCache extends ListedCache {
   readonly name = 'memory';
-  /** The runs recorded here, kept in memory as given (not copied), the newest `keep` of them. */
+  /** The runs recorded here, kept in memory as given (not copied), the newest `keep` of them; `clear()` removes them. */
   readonly runs = new RunList();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
@@ -163,6 +163,7 @@ export class MemoryCache extends ListedCache {
       this.#order.clear();
       this.#bytes = 0;
       this.usage.forgetMisses();
+      this.runs.clear();
       return;
     }
     for (const entry of [...this.#entries.values()]) if (entry.node === options.node) this.#remove(entry);
