@@ -16,6 +16,7 @@ import {
   type RunRecord,
   TieredCache,
 } from '../src/index.ts';
+import { runFixture } from './fixtures/_disk-children.ts';
 import { basic, forgetRuns } from './support/counted-nodes.ts';
 
 const dirs: string[] = [];
@@ -177,6 +178,25 @@ describe('DiskCache history', () => {
     await runner.run(basic, { size: 2, threshold: 0 });
     const runs = await new DiskCache({ dir }).runs.listRuns();
     expect(runs.map((run) => run.counts.hit)).toEqual([4, 0]);
+  });
+});
+
+describe('DiskCache history across processes', () => {
+  test('two processes appending at once lose nothing among the newest `keep`, and keep no more', async () => {
+    const dir = tempDir();
+    const [runs, keep] = [150, 100];
+    const written = await Promise.all(
+      [0, 1].map((writer) =>
+        runFixture<{ ids: string[] }>('history-appender.ts', [dir, writer, 2, runs, keep]),
+      ),
+    );
+    const all = written.flatMap(({ ids }) => ids).sort();
+    expect(all).toHaveLength(2 * runs);
+    const newest = all.slice(-keep).reverse();
+    const history = new DiskCache({ dir }).runs;
+    expect((await history.listRuns()).map((run) => run.id)).toEqual(newest);
+    expect(readdirSync(join(dir, 'runs')).filter((name) => name.endsWith('.json'))).toHaveLength(keep);
+    for (const id of newest.slice(0, 5)) expect((await history.getRun(id))!.id).toBe(id);
   });
 });
 
