@@ -21,7 +21,8 @@ export function apiRoutes(ui: UiContext): Hono {
   api.get('/graph', (c) => c.json(ui.graph));
 
   api.get('/status', async (c) => {
-    const status: StatusData = { history: ui.runs.available, nodes: {} };
+    // No prototype: a node may be called `__proto__`.
+    const status: StatusData = { history: ui.runs.available, nodes: Object.create(null) };
     const newest = await ui.runs.newest();
     const record = newest && (await ui.runs.record(newest.id));
     if (newest && record) {

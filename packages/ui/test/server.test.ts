@@ -127,3 +127,31 @@ describe('the JSON API on a MemoryCache after two runs', () => {
     await reader.cancel();
   });
 });
+
+describe('node names that are paths or prototype keys', () => {
+  test('`a/b c` and `__proto__` have their status, detail, value and page', async () => {
+    const slashed = func({ output: 'a/b c' }, (x: number) => x + 1);
+    const proto = func({ output: '__proto__', inputs: ['a/b c'] }, (value: number) => value * 2);
+    const named = new Pipeline([slashed, proto]);
+    const backend = new MemoryCache();
+    await new Runner({ cache: { backend } }).run(named, { x: 1 });
+    const ui = await startUi({ pipeline: named, backend, assets });
+    try {
+      const status = (await (await fetch(`${ui.url}api/status`)).json()) as StatusData;
+      expect(Object.keys(status.nodes)).toEqual(['a/b c', '__proto__']);
+      for (const [name, value] of [
+        ['a/b c', '2'],
+        ['__proto__', '4'],
+      ] as const) {
+        const path = encodeURIComponent(name);
+        expect(((await (await fetch(`${ui.url}api/nodes/${path}`)).json()) as NodeDetail).name).toBe(name);
+        expect(((await (await fetch(`${ui.url}api/nodes/${path}/value`)).json()) as ValuePreview).text).toBe(
+          value,
+        );
+        expect((await fetch(`${ui.url}node/${path}`)).status).toBe(200);
+      }
+    } finally {
+      await ui.close();
+    }
+  });
+});
