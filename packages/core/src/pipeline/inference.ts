@@ -3,24 +3,19 @@
  * and their types, the inputs a run needs, the outputs a run returns, and wiring mistakes (a
  * parameter type that does not accept its producer's return type). Types only.
  *
- * A node whose output name is not a literal type (no `output`, or a `string` one) or whose input
- * names the type system cannot see (positional parameters without `inputs`) makes what depends on
- * it loose, never wrong: its outputs are typed `unknown`-keyed, inputs no literal node produces
- * become optional, and a run's default outputs become `Partial`.
+ * What the types cannot see, they leave loose, never wrong. A node whose output name is not one
+ * literal (no `output`, a `string`, a pattern such as `` `step${number}` ``) adds a `string` index
+ * to the outputs and makes every input optional, since it may produce any of them. A node whose
+ * input names are not visible (positional parameters without `inputs`) lets a run take any other
+ * input. Either makes a run's default outputs `Partial`: which outputs no node takes is unknown.
  */
 import type { IsLiteralName, NodeTypes } from '../memo/index.ts';
 
 /** Any node's types. */
 type AnyNode = NodeTypes<string, unknown, unknown>;
 
-/** What a Pipeline's type carries (type only, never set): the entries it was built from. */
-export interface PipelineShape {
-  readonly nodes: readonly unknown[];
-  readonly '~nodes'?: readonly unknown[];
-}
-
-/** The node types of an entry (a memoized function or a pipeline, whose nodes count), as a union. */
-export type NodesOf<Entry> = 0 extends 1 & Entry
+/** The node types of an entry (a memoized function, or a pipeline: its nodes), as a union. */
+type NodesOf<Entry> = 0 extends 1 & Entry
   ? AnyNode
   : Entry extends { readonly node: string; readonly '~node'?: infer Types }
     ? Extract<Types, AnyNode>
@@ -68,12 +63,23 @@ type DependenciesOf<Nodes> = {
   [Node in Typed<Named<Nodes>> as Node['output']]: keyof Node['inputs'] & string;
 };
 
-/** `Names` and every name they depend on, transitively (tail-recursive: deep chains are cheap). */
-type Closure<Names extends string, Dependencies> = [
-  Names | (Names extends keyof Dependencies ? Dependencies[Names] : never),
-] extends [Names]
-  ? Names
-  : Closure<Names | (Names extends keyof Dependencies ? Dependencies[Names] & string : never), Dependencies>;
+/**
+ * `Names` and every name they depend on, transitively: each step looks up only the names found
+ * in the step before (tail-recursive, so a deep chain costs one step per node).
+ */
+type Closure<Names extends string, Dependencies, Found extends string = Names> = [
+  Exclude<DependenciesOfNames<Names, Dependencies>, Found>,
+] extends [never]
+  ? Found
+  : Closure<
+      Exclude<DependenciesOfNames<Names, Dependencies>, Found>,
+      Dependencies,
+      Found | DependenciesOfNames<Names, Dependencies>
+    >;
+
+type DependenciesOfNames<Names extends string, Dependencies> = Names extends keyof Dependencies
+  ? Dependencies[Names] & string
+  : never;
 
 type NodesProducing<Nodes, Names> = Nodes extends AnyNode
   ? Nodes['output'] extends Names
@@ -115,12 +121,9 @@ export type PipelineResult<P, Requested extends string = never> = [Requested] ex
   ? FinalOutputsOf<NodesOfPipeline<P>>
   : Simplify<Pick<PipelineOutputs<P>, Requested & OutputName<P>>>;
 
-type FinalOutputsOf<Nodes extends AnyNode> =
-  IsLoose<Nodes> extends true
-    ? Partial<OutputsOfNodes<Nodes>>
-    : IsUntyped<Nodes> extends true
-      ? Partial<OutputsOfNodes<Nodes>>
-      : Simplify<Pick<OutputsOfNodes<Nodes>, Exclude<Nodes['output'], Consumed<Typed<Nodes>>>>>;
+type FinalOutputsOf<Nodes extends AnyNode> = true extends IsLoose<Nodes> | IsUntyped<Nodes>
+  ? Partial<OutputsOfNodes<Nodes>>
+  : Simplify<Pick<OutputsOfNodes<Nodes>, Exclude<Nodes['output'], Consumed<Typed<Nodes>>>>>;
 
 /**
  * A wiring mistake, as a type: the message that stands in for a listed node whose parameter type
@@ -145,7 +148,10 @@ type NodeWiringErrors<Node, Outputs> = Node extends AnyNode
     }[keyof Node['inputs'] & keyof Outputs]
   : never;
 
-/** `Entries`, each one replaced by the message of its first wiring mistake, if it has one. */
+/**
+ * `Entries`, an entry with wiring mistakes replaced by their messages: the constructor's parameter
+ * type, so the mistake is reported at the node (for a listed pipeline, at the pipeline).
+ */
 export type CheckedEntries<Entries extends readonly unknown[]> = {
   [Index in keyof Entries]: [WiringErrorsOf<Entries[Index], NodesOf<Entries[number]>>] extends [never]
     ? Entries[Index]

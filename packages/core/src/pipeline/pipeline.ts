@@ -58,7 +58,7 @@ export class Pipeline<const Entries extends readonly PipelineEntry[] = readonly 
    * @param nodes Memoized functions (from `func()`) and pipelines, whose nodes are all included.
    * The same memoized function listed more than once, directly or through pipelines, is one node.
    */
-  constructor(nodes: Entries & CheckedEntries<Entries>) {
+  constructor(nodes: CheckedEntries<Entries>) {
     if (!Array.isArray(nodes)) {
       throw new TypeError(
         `Expected \`nodes\` to be an array of memoized functions or pipelines, got ${quote(nodes)}: call \`new Pipeline([load, clean])\`.`,
