@@ -1,6 +1,13 @@
-/** What a read of entries found: each key's bytes (a hit) or none, and which records were damaged or expired. */
+/**
+ * What a read of entries found: each key's bytes (a hit) or none, and which records were damaged
+ * or expired; or only the compute times their headers keep.
+ */
 import type { RawRead } from './_keyv-io.ts';
-import { decodePayload, type EntryHeader, readEntry } from './_records.ts';
+import { decodePayload, type EntryHeader, entryKey, readEntry } from './_records.ts';
+import type { KeyvRecords } from './_store.ts';
+
+/** Keys per store call when reading many. */
+export const READ_BATCH = 1_000;
 
 export interface ServedReads {
   /** Per key, in order: the bytes of a hit, or undefined for a miss. */
@@ -30,4 +37,32 @@ export function servedReads(keys: readonly string[], reads: readonly RawRead[], 
     served.headers.push(bytes === undefined ? undefined : entry!.header);
   });
   return served;
+}
+
+/**
+ * The compute time each entry's header keeps, in order: undefined where none was stored or the
+ * record is absent, expired or not one of ours. One store call per `READ_BATCH` keys (Redis: one
+ * MGET); the records are read whole (a Keyv store has no partial reads) but only their headers
+ * decoded. A store failure rejects with a BackendError.
+ */
+export async function storedComputeTimes(
+  records: KeyvRecords,
+  keys: readonly string[],
+): Promise<(number | undefined)[]> {
+  const times: (number | undefined)[] = [];
+  for (let i = 0; i < keys.length; i += READ_BATCH) {
+    const batch = keys.slice(i, i + READ_BATCH);
+    const reads = await records.read(
+      batch.map(entryKey),
+      `read the compute times of ${batch.length} entries`,
+    );
+    const now = Date.now();
+    batch.forEach((key, j) => {
+      const read = reads[j];
+      const header = read?.state === 'value' ? readEntry(key, read.value)?.header : undefined;
+      const live = header !== undefined && (header.expiresAt === undefined || header.expiresAt > now);
+      times.push(live ? header.computeMs : undefined);
+    });
+  }
+  return times;
 }
