@@ -17,9 +17,11 @@ import { historyTests } from './history.ts';
 import { iteratorTests } from './iterator.ts';
 import { managementTests } from './management.ts';
 import { metaTests } from './meta.ts';
+import { savedTimeTests } from './saved-time.ts';
 import { ttlTests } from './ttl.ts';
 
 export type { BackendFactory, BackendLimits, BoundedBackendFactory } from './_backend.ts';
+export type { SavedTimeBackends } from './saved-time.ts';
 export {
   basicTests,
   batchTests,
@@ -30,6 +32,7 @@ export {
   iteratorTests,
   managementTests,
   metaTests,
+  savedTimeTests,
   ttlTests,
 };
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { type CacheBackend, DiskCache, func, MemoryCache, Pipeline, Runner } from '../src/index.ts';
+import { savedTimeTests } from '../../conformance/src/index.ts';
+import { DiskCache, func, MemoryCache, Pipeline, Runner, TieredCache } from '../src/index.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -125,43 +126,22 @@ describe('saved time of a mapped node', () => {
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
+  const freshDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memoflow-fairness-'));
+    dirs.push(dir);
+    return dir;
+  };
 
-  test.each([
-    ['MemoryCache (peek)', () => new MemoryCache()],
-    [
-      'DiskCache (getMany)',
-      () => {
-        const dir = mkdtempSync(join(tmpdir(), 'memoflow-fairness-'));
-        dirs.push(dir);
-        return new DiskCache({ dir });
-      },
-    ],
-  ] as [string, () => CacheBackend][])(
-    "%s: an all-hit run's per-item hits save what the items took when computed",
-    async (_, create) => {
-      const backend = create();
-      const features = func({ output: 'features', map: 'records' }, async (records: number) => {
-        await sleep(5 + (records % 3) * 5);
-        return records * 2;
-      });
-      const pipeline = new Pipeline([features]);
-      const runner = new Runner({ concurrency: 4, cache: { backend } });
-      const records = Array.from({ length: 20 }, (_, i) => i);
-      const cold = await runner.run(pipeline, { records });
-      expect(cold.report.nodes[0]).toMatchObject({ status: 'miss', items: { total: 20, misses: 20 } });
-
-      let stored = 0;
-      for await (const entry of backend.entries({ node: 'features' })) stored += entry.computeMs ?? 0;
-      const hot = await runner.run(pipeline, { records });
-      const node = hot.report.nodes[0]!;
-      expect(node).toMatchObject({ status: 'hit', items: { total: 20, hits: 20, misses: 0 } });
-      expect(node.savedMs).toBeCloseTo(stored, 6);
-      // The stored times are the items' own (each at least its sleep), not the node's wall time.
-      const slept = records.reduce((sum, i) => sum + 5 + (i % 3) * 5, 0);
-      expect(node.savedMs).toBeGreaterThanOrEqual(slept - 20);
-      expect(node.savedMs!).toBeGreaterThan(cold.report.nodes[0]!.computeMs!);
-      expect(hot.report.toText()).toMatch(/saved /);
-      await backend.close();
-    },
-  );
+  savedTimeTests('MemoryCache (peek)', () => ({ filled: new MemoryCache() }));
+  savedTimeTests('DiskCache (getMany)', () => ({ filled: new DiskCache({ dir: freshDir() }) }));
+  savedTimeTests('TieredCache (peek on the memory tier)', () => ({
+    filled: new TieredCache([new MemoryCache(), new DiskCache({ dir: freshDir() })]),
+  }));
+  savedTimeTests('TieredCache (an empty memory tier over the disk the cold run filled)', () => {
+    const dir = freshDir();
+    return {
+      filled: new TieredCache([new MemoryCache(), new DiskCache({ dir })]),
+      reread: new TieredCache([new MemoryCache(), new DiskCache({ dir })]),
+    };
+  });
 });

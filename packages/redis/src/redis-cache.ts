@@ -114,7 +114,7 @@ export class RedisCache extends ListedCache {
     return (await this.#server.guarded(() => this.#server.client.exists(this.#keys.value(key)), 0)) > 0;
   }
 
-  /** The compute time stored with each entry, from the records beside the values (one MGET); undefined where none, or all when the server fails. */
+  /** Each entry's stored compute time, from its record (one MGET); all undefined when the server fails. */
   computeTimes(keys: readonly string[]): Promise<(number | undefined)[]> {
     return storedComputeTimes(this.#server, this.#keys, keys);
   }

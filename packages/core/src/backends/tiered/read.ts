@@ -2,7 +2,7 @@
 
 import type { CacheBackend, NodeSignature } from '../contract.ts';
 import type { UsageCounters } from '../kit/index.ts';
-import { type FailureReporter, TierFailed } from './failures.ts';
+import { type FailureReporter, TierFailed, tierFailure } from './failures.ts';
 import type { Promotions } from './promotion.ts';
 import type { TierSlot } from './tiers.ts';
 
@@ -97,6 +97,43 @@ export class TieredReads {
       new Set(),
     );
     return found !== undefined;
+  }
+
+  /**
+   * Each key's stored compute time, from the fastest tier that has one: a tier's `peek` (an
+   * in-process tier), then its `computeTimes`, asked once for the keys no faster tier answered.
+   * A tier without either is passed over; one that fails is reported and passed over, like a read.
+   * A key a tier holds without a time (a copy promoted from a slower tier) is asked of the slower ones.
+   */
+  async computeTimes(keys: readonly string[]): Promise<(number | undefined)[]> {
+    const times = new Array<number | undefined>(keys.length).fill(undefined);
+    let missing = keys.map((_, i) => i);
+    for (const slot of this.slots) {
+      if (missing.length === 0) break;
+      if (slot.backend.peek) missing = this.#peekTimes(slot, keys, missing, times);
+      if (missing.length === 0 || !slot.backend.computeTimes) continue;
+      const asked = missing.map((i) => keys[i]!);
+      const found = await this.reporter.read(slot, 'computeTimes', (backend) => backend.computeTimes!(asked));
+      if (found instanceof TierFailed) continue;
+      missing = missing.filter((i, j) => {
+        times[i] = found[j];
+        return times[i] === undefined;
+      });
+    }
+    return times;
+  }
+
+  /** Fills `times` from the tier's live entries; returns the indexes still without a time. */
+  #peekTimes(slot: TierSlot, keys: readonly string[], missing: number[], times: (number | undefined)[]) {
+    try {
+      return missing.filter((i) => {
+        times[i] = slot.backend.peek!(keys[i]!)?.computeMs;
+        return times[i] === undefined;
+      });
+    } catch (error) {
+      this.reporter.report(slot, tierFailure(slot, 'peek', error));
+      return missing.filter((i) => times[i] === undefined);
+    }
   }
 
   /** The first of `slots`, in order, whose answer is not undefined; those that failed go to `failed`. */

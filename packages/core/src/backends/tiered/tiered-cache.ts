@@ -123,6 +123,15 @@ export class TieredCache implements CacheBackend {
     return this.#reads.has(key);
   }
 
+  /**
+   * The compute time stored with each key, from the fastest tier that has one (a tier's `peek`,
+   * else its `computeTimes`); undefined where no tier says. A failing tier is reported and passed over.
+   */
+  async computeTimes(keys: readonly string[]): Promise<(number | undefined)[]> {
+    for (const key of keys) assertKey(key);
+    return this.#reads.computeTimes(keys);
+  }
+
   async setBlob(key: string, value: Uint8Array, info: EntryInfo): Promise<void> {
     assertKey(key);
     assertNode(info.node);
