@@ -74,6 +74,13 @@ describe('func() keeps what a pipeline needs in the type', () => {
     const none = func({ output: 'now' }, () => 1);
     expectTypeOf<NodeOf<typeof none>['inputs']>().toEqualTypeOf<{}>();
   });
+
+  test('one parameter of a class type (with methods) is positional, so untyped, not destructured', () => {
+    const day = func({ output: 'day' }, (date: Date) => date.getDay());
+    expectTypeOf<NodeOf<typeof day>['inputs']>().toBeUnknown();
+    const typedDay = func({ output: 'day', inputs: ['date'] as const }, (date: Date) => date.getDay());
+    expectTypeOf<NodeOf<typeof typedDay>['inputs']>().toEqualTypeOf<{ date: Date }>();
+  });
 });
 
 describe('new Pipeline([...]) infers its outputs and inputs', () => {

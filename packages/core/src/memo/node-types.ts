@@ -25,9 +25,10 @@ export interface NodeTypes<Output extends string = string, Inputs = unknown, Val
  * The inputs of a node of function `F`, as `func()` sees them:
  * - `inputs: ['a', 'b'] as const` given: `a` and `b`, typed by the parameters in order;
  * - no parameters: none (`{}`);
- * - one parameter of an object type: its properties (a destructured `({ a, b }: { a: A; b: B })`);
- *   a single positional parameter of an object type looks the same to the type system, so such a
- *   node needs `inputs: ['config'] as const` for its input to be typed right;
+ * - one parameter of a plain object type: its properties (a destructured `({ a, b }: { a: A; b: B })`);
+ *   a single positional parameter of such a type looks the same to the type system, so such a
+ *   node needs `inputs: ['config'] as const` for its input to be typed right (one of a type with
+ *   methods, such as a `Date`, is taken as positional);
  * - one parameter of another type with `map: 'items'`: that parameter is `items`;
  * - else `unknown`: positional parameter names are invisible to the type system.
  * With `map`, the mapped input is an array of the parameter's type.
@@ -63,7 +64,9 @@ type SingleParameterInputs<Param, Map extends string> =
       ? PropertyInputs<Param>
       : Map extends keyof Param
         ? PropertyInputs<Param>
-        : { [Name in Map]: Param }
+        : IsLiteralName<Map> extends true
+          ? { [Name in Map]: Param }
+          : unknown
     : [Map] extends [never]
       ? unknown
       : IsLiteralName<Map> extends true
@@ -85,7 +88,11 @@ type MappedInputs<Inputs, Map extends string> = [Map] extends [never]
     ? unknown
     : { [Name in keyof Inputs]: Name extends Map ? readonly Inputs[Name][] : Inputs[Name] };
 
-/** An object type whose properties a destructuring parameter could name: no array, function, index signature or `any`. */
+/**
+ * An object type whose properties a destructuring parameter could name: plain data, not an
+ * array, a function, `any`, a type with an index signature, or one with methods (a class
+ * instance such as a Date, whose single parameter is positional: its methods cannot be inputs).
+ */
 type IsDestructurable<Param> = 0 extends 1 & Param
   ? false
   : [Param] extends [readonly unknown[] | AnyFunction]
@@ -93,8 +100,14 @@ type IsDestructurable<Param> = 0 extends 1 & Param
     : [Param] extends [object]
       ? string extends keyof Param
         ? false
-        : true
+        : true extends HasMethod<Param>
+          ? false
+          : true
       : false;
+
+type HasMethod<Param> = {
+  [Name in keyof Param]-?: 0 extends 1 & Param[Name] ? false : Param[Name] extends AnyFunction ? true : false;
+}[keyof Param];
 
 /**
  * Whether `Name` is one name the type system knows (`'rows'`), not `string`, a pattern
