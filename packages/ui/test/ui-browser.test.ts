@@ -162,7 +162,7 @@ describeWithBrowser('memoflow ui in Chromium', () => {
     await tab.click('[data-confirm="bigLength"]');
     await expect
       .poll(() => tab.locator('#prune-note').textContent())
-      .toMatch(/^Removed 1 entries \(\d+ B\) of bigLength\.$/);
+      .toMatch(/^Removed 1 entry \(\d+ B\) of bigLength\.$/);
     await expect.poll(() => tab.locator('#cache-table tbody tr', { hasText: 'bigLength' }).count()).toBe(0);
     const listed = await project.cli(['cache', 'ls', '--node', 'bigLength', '--json']);
     expect(JSON.parse(listed.stdout)).toEqual([]);

@@ -14,7 +14,7 @@ export async function cachePage(): Promise<HTMLElement> {
     const action = h('span', { class: 'prune' });
     const ask = () =>
       action.replaceChildren(
-        `Remove ${node.entries} entries (${bytes(node.bytes)}) of ${node.name}? `,
+        `Remove ${entries(node.entries)} (${bytes(node.bytes)}) of ${node.name}? `,
         h(
           'button',
           {
@@ -24,7 +24,7 @@ export async function cachePage(): Promise<HTMLElement> {
               action.replaceChildren('removing…');
               try {
                 const removed = await pruneNode(node.name);
-                lastNote = `Removed ${removed.entries} entries (${bytes(removed.bytes)}) of ${removed.node}.`;
+                lastNote = `Removed ${entries(removed.entries)} (${bytes(removed.bytes)}) of ${removed.node}.`;
               } catch (error) {
                 lastNote = `Could not remove ${node.name}'s entries: ${(error as Error).message}`;
               }
@@ -54,7 +54,7 @@ export async function cachePage(): Promise<HTMLElement> {
     h(
       'p',
       {},
-      `${cache.backend}${cache.location === undefined ? '' : ` at ${cache.location}`}: ${cache.entries} entries, ${bytes(cache.bytes)}`,
+      `${cache.backend}${cache.location === undefined ? '' : ` at ${cache.location}`}: ${entries(cache.entries)}, ${bytes(cache.bytes)}`,
     ),
     note,
     cache.nodes.length === 0
@@ -62,3 +62,5 @@ export async function cachePage(): Promise<HTMLElement> {
       : table(['node', 'entries', 'size', 'hits', 'misses', ''], rows, { id: 'cache-table' }),
   );
 }
+
+const entries = (count: number): string => `${count} ${count === 1 ? 'entry' : 'entries'}`;
