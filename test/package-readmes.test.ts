@@ -11,6 +11,7 @@ const readme = (name: string) => new URL(`../packages/${name}/README.md`, import
 describeReadmeBlocks('packages/core/README.md', readme('core'), [
   /^6\n6\n\[ '<self>', 'words' \]\n$/,
   /^20 miss miss miss\n3 nodes: 3 hit — .+\n$/,
+  /^1 1\nscaled miss → miss inputs \[ 'input `factor`' \]\n$/,
   /^doubled: 4 6 4 6\n\[ 2, 3, 6, 7 \]\n$/,
 ]);
 

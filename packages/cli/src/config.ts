@@ -25,6 +25,8 @@ export interface CliConfig {
   readOnly: boolean;
   /** Environment variable names whose values count in every node's signature. @default [] */
   env: string[];
+  /** Runs `memoflow run` keeps in the cache's history (`memoflow runs`); 0 records none. @default 100 */
+  history: number;
 }
 
 export type ConfigKey = keyof CliConfig;
@@ -45,6 +47,7 @@ const DEFAULTS: CliConfig = {
   concurrency: availableParallelism(),
   readOnly: false,
   env: [],
+  history: 100,
 };
 
 /** Where the configured backend keeps its data, for messages. */
@@ -60,6 +63,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   concurrency: 'MEMOFLOW_CONCURRENCY',
   readOnly: 'MEMOFLOW_READ_ONLY',
   env: 'MEMOFLOW_ENV',
+  history: 'MEMOFLOW_HISTORY',
 };
 
 const FILES = ['memoflow.config.ts', 'memoflow.config.js', 'memoflow.config.json'];
@@ -111,6 +115,7 @@ const FLAG_NAMES: Record<ConfigKey, string> = {
   concurrency: 'concurrency',
   readOnly: 'read-only',
   env: 'env',
+  history: 'no-history',
 };
 
 async function readConfigFile(
@@ -160,7 +165,7 @@ function objectOf(loaded: unknown, where: string): Record<string, unknown> {
 
 /** A setting from the text of an environment variable. */
 function fromText(key: ConfigKey, text: string): unknown {
-  if (key === 'concurrency') return Number(text);
+  if (key === 'concurrency' || key === 'history') return Number(text);
   if (key === 'env')
     return text
       .split(',')
@@ -193,6 +198,10 @@ function check(key: ConfigKey, value: unknown, source: string): unknown {
       return Number.isInteger(value) && (value as number) >= 1 ? value : fail('a whole number of at least 1');
     case 'readOnly':
       return typeof value === 'boolean' ? value : fail('true or false');
+    case 'history':
+      return Number.isInteger(value) && (value as number) >= 0
+        ? value
+        : fail('how many runs to keep, a whole number (0 records none)');
     case 'env':
       return Array.isArray(value) && value.every((name) => typeof name === 'string' && name !== '')
         ? value

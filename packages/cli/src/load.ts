@@ -9,6 +9,14 @@ import { UsageError } from './errors.ts';
 import { importModule } from './import-module.ts';
 
 export async function loadPipeline(module: string, exportName?: string): Promise<Pipeline> {
+  return (await loadPipelineExport(module, exportName)).pipeline;
+}
+
+/** The Pipeline as `loadPipeline` finds it, and the name of the export it is (`default`, `pipeline`, …). */
+export async function loadPipelineExport(
+  module: string,
+  exportName?: string,
+): Promise<{ pipeline: Pipeline; exportName: string }> {
   const path = resolve(module);
   if (!existsSync(path)) throw new UsageError(`no module at ${module}: give the path of a .ts or .js file`);
   let exports: Record<string, unknown>;
@@ -20,18 +28,18 @@ export async function loadPipeline(module: string, exportName?: string): Promise
   }
   if (exportName !== undefined) {
     const named = exports[exportName];
-    if (named instanceof Pipeline) return named;
+    if (named instanceof Pipeline) return { pipeline: named, exportName };
     const pipelines = Object.keys(exports).filter((name) => exports[name] instanceof Pipeline);
     throw new UsageError(
       `${module} has no pipeline exported as \`${exportName}\`: its pipelines are ${pipelines.map((name) => `\`${name}\``).join(', ') || 'none'}`,
     );
   }
-  const found = [exports.default, exports.pipeline].find((value) => value instanceof Pipeline);
-  if (!found) {
+  const found = (['default', 'pipeline'] as const).find((name) => exports[name] instanceof Pipeline);
+  if (found === undefined) {
     const names = Object.keys(exports).join(', ') || 'nothing';
     throw new UsageError(
       `${module} exports no pipeline (it exports ${names}): export one as \`export default new Pipeline([...])\` or \`export const pipeline = …\``,
     );
   }
-  return found as Pipeline;
+  return { pipeline: exports[found] as Pipeline, exportName: found };
 }

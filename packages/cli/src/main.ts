@@ -11,6 +11,7 @@ import { registerConfig } from './commands/config.ts';
 import { registerExplain } from './commands/explain.ts';
 import { registerGraph } from './commands/graph.ts';
 import { registerRun } from './commands/run.ts';
+import { registerRuns } from './commands/runs.ts';
 import { registerUi } from './commands/ui.ts';
 import { registerWorker } from './commands/worker.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -34,6 +35,7 @@ export function program(): Command {
     })
     .exitOverride();
   registerRun(root);
+  registerRuns(root);
   registerWorker(root);
   registerExplain(root);
   registerGraph(root);

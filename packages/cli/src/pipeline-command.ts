@@ -1,14 +1,16 @@
 /**
  * What `run` and `explain` share: the configuration with their flags, the inputs (`--inputs`,
  * then `--input`), the pipeline module, and a Runner on the configured cache, closed afterwards
- * (with `run --queue`, a Runner whose misses go to that queue's workers).
+ * (with `run --queue`, a Runner whose misses go to that queue's workers) that records its runs in
+ * the cache's history (`history` runs kept; none with `run --no-history`).
  */
 import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { type Pipeline, Runner } from '@memoflow/core';
 import type { Executor } from '@memoflow/core/executor';
 import type { CliConfig, ConfigKey } from './config.ts';
 import { UsageError } from './errors.ts';
-import { loadPipeline } from './load.ts';
+import { loadPipelineExport } from './load.ts';
 import { openBackend } from './open-backend.ts';
 import { loadOptional } from './optional-packages.ts';
 import { configFrom } from './options.ts';
@@ -26,6 +28,8 @@ export interface PipelineFlags {
   readOnly?: boolean;
   /** `run --queue`: the BullMQ queue whose workers compute the misses. */
   queue?: string;
+  /** `run --no-history` makes it false: record nothing in the cache's history. @default true */
+  history?: boolean;
 }
 
 export interface PipelineCommand {
@@ -54,7 +58,7 @@ export async function withPipeline<T>(
       : await loadOptional('run --queue', ['@memoflow/redis', '@memoflow/bullmq']);
   const given = parseInputs(flags.input);
   const inputs = { ...readInputsFile(flags.inputs), ...given };
-  const pipeline = await loadPipeline(module);
+  const { pipeline, exportName } = await loadPipelineExport(module);
   checkInputNames(Object.keys(given), pipeline, module);
   const backend = await openBackend(config);
   let executor: (Executor & { close(): Promise<void> }) | undefined;
@@ -67,6 +71,15 @@ export async function withPipeline<T>(
       concurrency: config.concurrency,
       executor,
       cache: { backend, env: config.env },
+      // The label `memoflow runs` shows: the module as the project names it, and its export.
+      history:
+        config.history > 0 && flags.history !== false
+          ? {
+              keep: config.history,
+              pipeline: `${relative(process.cwd(), resolve(module))}#${exportName}`,
+              source: 'cli',
+            }
+          : false,
     });
     return await work({
       runner,

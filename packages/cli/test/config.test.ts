@@ -13,7 +13,7 @@ afterAll(() => {
   for (const project of projects) project.dispose();
 });
 
-const SETTINGS = ['backend', 'dir', 'redis', 'prefix', 'concurrency', 'readOnly', 'env'];
+const SETTINGS = ['backend', 'dir', 'redis', 'prefix', 'concurrency', 'readOnly', 'env', 'history'];
 
 const bare = projectWith({});
 const json = projectWith({ 'memoflow.config.json': JSON.stringify({ concurrency: 2, dir: 'json-cache' }) });
@@ -61,6 +61,7 @@ describe('memoflow config', () => {
       expect.stringMatching(new RegExp(`^concurrency +${availableParallelism()} +default$`)),
       expect.stringMatching(/^readOnly +false +default$/),
       expect.stringMatching(/^env +\(none\) +default$/),
+      expect.stringMatching(/^history +100 +default$/),
     ]);
   });
 
@@ -75,6 +76,7 @@ describe('memoflow config', () => {
       concurrency: availableParallelism(),
       readOnly: false,
       env: [],
+      history: 100,
     });
     expect(Object.keys(sources)).toEqual(SETTINGS);
     expect(Object.values(sources)).toEqual(SETTINGS.map(() => 'default'));

@@ -66,6 +66,7 @@ export {
   RECENT_ENTRIES,
   type RemovedSince,
   RUN_ID_PATTERN,
+  RUN_LIST_MAX_NODES,
   RunList,
   reasonOf,
   runSummaryOf,

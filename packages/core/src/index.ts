@@ -55,6 +55,7 @@ export {
   type WiringError,
 } from './pipeline/index.ts';
 export {
+  formatDuration,
   type MissReason,
   type NodeReport,
   type NodeStatus,

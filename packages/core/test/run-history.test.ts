@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { RUN_ID_PATTERN } from '../src/backend-kit.ts';
+import { RUN_ID_PATTERN, RunList } from '../src/backend-kit.ts';
 import {
   type CacheBackend,
   ConfigError,
@@ -127,6 +127,18 @@ describe('MemoryCache history', () => {
     expect((await history.getRun(runs[0]!.id))!.outputs).toEqual(['n1']);
     expect(await history.getRun(recordAt(Date.UTC(2026, 0, 1)).id)).toBeUndefined();
     await expect(history.appendRun({ ...recordAt(0), id: '../x' }, 3)).rejects.toThrow(/run id/);
+  });
+
+  test('drops older runs beyond `maxNodes` node lines in all, always keeping the newest', async () => {
+    const history = new RunList(5);
+    for (let i = 0; i < 4; i++) await history.appendRun(recordAt(Date.UTC(2026, 0, 1, 0, 0, i)), 100);
+    // Two nodes a record: the newest two fit in 5 node lines.
+    expect((await history.listRuns()).map((run) => run.startedAt)).toEqual(
+      [3, 2].map((s) => Date.UTC(2026, 0, 1, 0, 0, s)),
+    );
+    const tiny = new RunList(1);
+    await tiny.appendRun(recordAt(Date.UTC(2026, 0, 1)), 100);
+    expect(await tiny.listRuns()).toHaveLength(1);
   });
 });
 

@@ -25,6 +25,7 @@ export function registerRun(program: Command): void {
       'print one JSON document, { outputs, report }, with every output whole; what the pipeline prints goes to stderr',
     )
     .option('--summary', 'append the Markdown report to $GITHUB_STEP_SUMMARY when it is set')
+    .option('--no-history', "record nothing in the cache's history of runs (memoflow runs)")
     .option(
       '--queue <name>',
       'compute the misses on the workers of this BullMQ queue (memoflow worker); needs --redis and @memoflow/bullmq',

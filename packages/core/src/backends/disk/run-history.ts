@@ -19,15 +19,7 @@ import {
   RUN_ID_PATTERN,
   runSummaryOf,
 } from '../kit/index.ts';
-import {
-  isAbsent,
-  openRegular,
-  readAll,
-  removeDirectory,
-  tempPathIn,
-  withDirectory,
-  writeNewFile,
-} from './fs.ts';
+import { isAbsent, openRegular, readAll, removeDirectory, tempPathIn, withDirectory } from './fs.ts';
 import type { DiskStore } from './store.ts';
 import { sweepStaleTemps } from './temp.ts';
 
@@ -49,12 +41,12 @@ export class DiskRunHistory implements RunHistoryStore {
     assertRunRecord(record);
     assertKeep(keep, 'appendRun');
     if (this.store.readOnly) return;
-    const bytes = Buffer.from(encodeRunFile(record));
+    const parts = encodeRunFile(record);
     try {
       // Temp file then rename: a reader never sees part of a record.
       withDirectory(this.dir, () => {
         const temp = tempPathIn(this.dir);
-        writeNewFile(temp, [bytes]);
+        writeNewText(temp, parts);
         fs.renameSync(temp, this.#path(record.id));
       });
       this.#prune(keep);
@@ -107,24 +99,32 @@ export class DiskRunHistory implements RunHistoryStore {
 
   /** The ids of the run files there; anything else (a writer's temp file) is left. */
   #ids(): string[] {
+    return this.#listing().ids;
+  }
+
+  /** The run files there by id, and whether anything else is (a writer's temp file). */
+  #listing(): { ids: string[]; others: boolean } {
     let names: string[];
     try {
       names = fs.readdirSync(this.dir);
     } catch (error) {
-      if (isAbsent(error)) return [];
+      if (isAbsent(error)) return { ids: [], others: false };
       throw this.store.failure(`Cannot list the runs in ${this.dir}`, error);
     }
     const ids: string[] = [];
+    let others = false;
     for (const name of names) {
       const match = RUN_FILE.exec(name);
       if (match) ids.push(match[1]!);
+      else others = true;
     }
-    return ids;
+    return { ids, others };
   }
 
   /** Removes the oldest runs beyond `keep`, and the temp files of writers that died. */
   #prune(keep: number): void {
-    const ids = this.#ids().sort();
+    const { ids, others } = this.#listing();
+    ids.sort();
     for (const id of ids.slice(0, Math.max(0, ids.length - keep))) {
       try {
         fs.unlinkSync(this.#path(id));
@@ -133,7 +133,8 @@ export class DiskRunHistory implements RunHistoryStore {
         if (!isAbsent(error)) throw error;
       }
     }
-    sweepStaleTemps(this.dir, this.dir, Date.now());
+    // Only when something else is there: the sweep looks at every file it finds.
+    if (others) sweepStaleTemps(this.dir, this.dir, Date.now());
   }
 
   #readSummary(id: string): RunSummary | undefined {
@@ -187,8 +188,36 @@ export class DiskRunHistory implements RunHistoryStore {
   }
 }
 
-/** The summary's fields on the first line, then the report and the outputs. */
-export function encodeRunFile(record: RunRecord): string {
+/**
+ * Writes `parts` to a new file as UTF-8, one after another, straight from the strings: no
+ * ~2 MB string or Buffer of a 10,000-node report is made first. A short write (a full disk) is
+ * finished from where it stopped; a file a failure left part-written is removed.
+ */
+function writeNewText(path: string, parts: readonly string[]): void {
+  const fd = fs.openSync(path, 'wx');
+  try {
+    for (const part of parts) {
+      const length = Buffer.byteLength(part);
+      let written = fs.writeSync(fd, part);
+      if (written < length) {
+        const bytes = Buffer.from(part);
+        while (written < length) written += fs.writeSync(fd, bytes, written, length - written);
+      }
+    }
+  } catch (error) {
+    fs.closeSync(fd);
+    fs.rmSync(path, { force: true });
+    throw error;
+  }
+  fs.closeSync(fd);
+}
+
+/** The file of `record`, in parts: the summary's fields on the first line, then the report and the outputs. */
+export function encodeRunFile(record: RunRecord): string[] {
   const summary = JSON.stringify(runSummaryOf(record));
-  return `${summary.slice(0, -1)},\n"report":${JSON.stringify(record.report)},"outputs":${JSON.stringify(record.outputs)}}\n`;
+  return [
+    `${summary.slice(0, -1)},\n"report":`,
+    JSON.stringify(record.report),
+    `,"outputs":${JSON.stringify(record.outputs)}}\n`,
+  ];
 }

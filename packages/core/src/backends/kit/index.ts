@@ -39,6 +39,7 @@ export {
   isRunId,
   newestFirst,
   RUN_ID_PATTERN,
+  RUN_LIST_MAX_NODES,
   RunList,
   runSummaryOf,
 } from './run-history.ts';

@@ -60,13 +60,21 @@ export function runSummaryOf(record: RunRecord): RunSummary {
 export const newestFirst = (a: { id: string }, b: { id: string }): number =>
   a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 
+/** Node lines a `RunList` keeps in all, by default: ≈20 MB of reports. */
+export const RUN_LIST_MAX_NODES = 100_000;
+
 /**
  * A run history in this process's memory: the newest `keep` records, as appended (a record is
- * kept as given, not copied: do not change one after appending it).
+ * kept as given, not copied: do not change one after appending it), and older ones dropped
+ * beyond `maxNodes` node lines in all, so a large pipeline's reports do not pile up in a
+ * long-lived process. The newest record is always kept.
  */
 export class RunList implements RunHistoryStore {
   /** Oldest first. */
   readonly #records: RunRecord[] = [];
+  #nodes = 0;
+
+  constructor(readonly maxNodes = RUN_LIST_MAX_NODES) {}
 
   async appendRun(record: RunRecord, keep: number): Promise<void> {
     assertRunRecord(record);
@@ -75,7 +83,10 @@ export class RunList implements RunHistoryStore {
     let at = records.length;
     while (at > 0 && records[at - 1]!.id > record.id) at--;
     records.splice(at, 0, record);
-    if (records.length > keep) records.splice(0, records.length - keep);
+    this.#nodes += record.report.nodes.length;
+    while (records.length > keep || (records.length > 1 && this.#nodes > this.maxNodes)) {
+      this.#nodes -= records.shift()!.report.nodes.length;
+    }
   }
 
   async listRuns(options: { limit?: number } = {}): Promise<RunSummary[]> {
@@ -94,5 +105,6 @@ export class RunList implements RunHistoryStore {
   /** Forgets every record. */
   clear(): void {
     this.#records.length = 0;
+    this.#nodes = 0;
   }
 }

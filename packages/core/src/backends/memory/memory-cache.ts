@@ -52,7 +52,10 @@ export interface MemoryCacheOptions {
  */
 export class MemoryCache extends ListedCache {
   readonly name = 'memory';
-  /** The runs recorded here, kept in memory as given (not copied), the newest `keep` of them; `clear()` removes them. */
+  /**
+   * The runs recorded here, kept in memory as given (not copied): the newest `keep` of them, and
+   * no more than 100,000 node lines in all (`RunList`); `clear()` removes them.
+   */
   readonly runs = new RunList();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
