@@ -8,8 +8,8 @@
 
 /** Quotes a value for an error message: short, one line. The one copy is errors.ts's. */
 export { quote } from '../../errors.ts';
-/** `512 B`, `1.5 KiB`, `1.0 MiB` (never `1024 KiB`), `2.0 GiB`. The one copy is the run report's. */
-export { formatBytes } from '../../report/text.ts';
+/** `512 B`, `1.5 KiB`, `1.0 MiB` (never `1024 KiB`), `2.0 GiB`. The one copy is util/format-bytes.ts. */
+export { formatBytes } from '../../util/index.ts';
 export {
   ACCESS_FLUSH_KEYS,
   ACCESS_FLUSH_MS,
