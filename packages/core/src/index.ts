@@ -13,22 +13,21 @@ export type {
   PruneResult,
   RunHistoryStore,
   VerifyReport,
-} from './backends/contract.ts';
+} from './backends/index.ts';
 export {
   DiskCache,
   type DiskCacheInfo,
   type DiskCacheOptions,
-  type TransferResult,
-} from './backends/disk/disk-cache.ts';
-export { MemoryCache, type MemoryCacheOptions } from './backends/memory/memory-cache.ts';
-export {
+  MemoryCache,
+  type MemoryCacheOptions,
   type Tier,
   TieredCache,
   type TieredCacheInfo,
   type TieredCacheOptions,
   type TierInfo,
   type TierOptions,
-} from './backends/tiered/tiered-cache.ts';
+  type TransferResult,
+} from './backends/index.ts';
 export {
   BackendError,
   CapturedVariableError,

@@ -1,4 +1,4 @@
-import type { CacheBackend } from '../backends/contract.ts';
+import type { CacheBackend } from '../backends/index.ts';
 import { ConfigError, quote } from '../errors.ts';
 import type { Serializer } from '../serializer/index.ts';
 import type { Signature } from '../signature/index.ts';

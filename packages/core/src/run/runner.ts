@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { CacheBackend } from '../backends/contract.ts';
+import type { CacheBackend } from '../backends/index.ts';
 import { ConfigError, quote } from '../errors.ts';
 import { defaultBackend } from '../memo/index.ts';
 import type { OutputName, Pipeline, PipelineInputs, PipelineResult } from '../pipeline/index.ts';
