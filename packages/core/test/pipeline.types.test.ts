@@ -21,6 +21,11 @@ interface Row {
   score: number;
 }
 
+interface Config {
+  threshold: number;
+  title: string;
+}
+
 const load = func(
   { output: 'rows', inputs: ['path'] as const },
   async (path: string): Promise<Row[]> => [
@@ -28,8 +33,9 @@ const load = func(
     { id: 2, score: 5 },
   ],
 );
-const clean = func({ output: 'clean' }, ({ rows, threshold }: { rows: Row[]; threshold: number }) =>
-  rows.filter((row) => row.score > threshold),
+const clean = func(
+  { output: 'clean', inputs: ['rows', 'threshold'] as const },
+  ({ rows, threshold }: { rows: Row[]; threshold: number }) => rows.filter((row) => row.score > threshold),
 );
 const scores = func({ output: 'scores', map: 'clean' }, async (clean: Row) => clean.score * 2);
 const summary = func(
@@ -52,8 +58,46 @@ describe('func() keeps what a pipeline needs in the type', () => {
     expect(load.node).toBe('rows');
   });
 
-  test('a destructured object parameter: its properties are the inputs', () => {
+  test('`inputs: [...] as const` naming every property of a single parameter: typed by the properties', () => {
     expectTypeOf<NodeOf<typeof clean>['inputs']>().toEqualTypeOf<{ rows: Row[]; threshold: number }>();
+    expect(new Pipeline([clean]).producer('clean')).toMatchObject({
+      inputs: ['rows', 'threshold'],
+      style: 'object',
+    });
+  });
+
+  test('`inputs` on a destructured parameter hash a direct call as without them: one object argument', async () => {
+    const body = ({ rows, threshold }: { rows: Row[]; threshold: number }) => rows.length > threshold;
+    const named = func({ cache: false, inputs: ['rows', 'threshold'] as const }, body);
+    const read = func({ cache: false }, body);
+    const args = { rows: [{ id: 1, score: 2 }], threshold: 0 };
+    expect((await named.signature(args)).inputsHash).toBe((await read.signature(args)).inputsHash);
+    expect(await named(args)).toBe(true);
+  });
+
+  test('one parameter of an object type without `inputs` is untyped: destructured or positional, the type cannot tell', () => {
+    const destructured = func({ output: 'clean' }, ({ rows }: { rows: Row[] }) => rows);
+    expectTypeOf<NodeOf<typeof destructured>['inputs']>().toBeUnknown();
+    const positional = func({ output: 'threshold' }, (config: Config) => config.threshold);
+    expectTypeOf<NodeOf<typeof positional>['inputs']>().toBeUnknown();
+    const some = func(
+      { output: 'part', inputs: ['threshold'] as const },
+      ({ threshold }: Config) => threshold,
+    );
+    expectTypeOf<NodeOf<typeof some>['inputs']>().toBeUnknown();
+  });
+
+  test('`inputs` on one parameter of an object type that are not its properties: that parameter, positional', async () => {
+    const positional = func(
+      { output: 'threshold', inputs: ['config'] as const },
+      (config: Config) => config.threshold,
+    );
+    expectTypeOf<NodeOf<typeof positional>['inputs']>().toEqualTypeOf<{ config: Config }>();
+    const pipeline = new Pipeline([positional]);
+    expect(pipeline.producer('threshold')).toMatchObject({ inputs: ['config'], style: 'positional' });
+    const { outputs } = await runner().run(pipeline, { config: { threshold: 3, title: 't' } });
+    expectTypeOf(outputs).toEqualTypeOf<{ threshold: number }>();
+    expect(outputs).toEqual({ threshold: 3 });
   });
 
   test('`inputs: [...] as const`: the names, typed by the parameters in order', () => {
@@ -75,7 +119,7 @@ describe('func() keeps what a pipeline needs in the type', () => {
     expectTypeOf<NodeOf<typeof none>['inputs']>().toEqualTypeOf<{}>();
   });
 
-  test('one parameter of a class type (with methods) is positional, so untyped, not destructured', () => {
+  test('one parameter of a class type (with methods) is untyped without `inputs`, that parameter with them', () => {
     const day = func({ output: 'day' }, (date: Date) => date.getDay());
     expectTypeOf<NodeOf<typeof day>['inputs']>().toBeUnknown();
     const typedDay = func({ output: 'day', inputs: ['date'] as const }, (date: Date) => date.getDay());
@@ -125,14 +169,19 @@ describe('new Pipeline([...]) infers its outputs and inputs', () => {
 
   test('a pipeline with no inputs runs without an inputs argument', async () => {
     const seed = func({ output: 'seed' }, () => 7);
-    const double = func({ output: 'double' }, ({ seed }: { seed: number }) => seed * 2);
+    const double = func(
+      { output: 'double', inputs: ['seed'] as const },
+      ({ seed }: { seed: number }) => seed * 2,
+    );
     const { outputs } = await runner().run(new Pipeline([seed, double]));
     expectTypeOf(outputs).toEqualTypeOf<{ double: number }>();
     expect(outputs).toEqual({ double: 14 });
   });
 
   test('pipelines compose: the outer one types its nested nodes, and wires them to its own', async () => {
-    const title = func({ output: 'title' }, ({ path }: { path: string }) => path.toUpperCase());
+    const title = func({ output: 'title', inputs: ['path'] as const }, ({ path }: { path: string }) =>
+      path.toUpperCase(),
+    );
     const outer = new Pipeline([new Pipeline([load, clean, scores]), summary, title]);
     expectTypeOf<PipelineInputs<typeof outer>>().toEqualTypeOf<{ path: string; threshold: number }>();
     const { outputs } = await runner().run(outer, { path: 'abc', threshold: 2 });
@@ -148,6 +197,19 @@ describe('new Pipeline([...]) infers its outputs and inputs', () => {
     expect(outputs).toEqual({ total: 10 });
     const requested = await runner().run(loose, { path: 'abc', threshold: 2 }, { outputs: ['total'] });
     expectTypeOf(requested.outputs).toEqualTypeOf<{ total: number }>();
+  });
+
+  test('a node with a plain object parameter wired from its producer compiles: no false error, its input loose', async () => {
+    const config = func({ output: 'config' }, (): Config => ({ threshold: 4, title: 'c' }));
+    const threshold = func({ output: 'threshold' }, (config: Config) => config.threshold);
+    const pipeline = new Pipeline([config, threshold]);
+    expect(pipeline.producer('threshold')).toMatchObject({ inputs: ['config'], style: 'positional' });
+    expectTypeOf<PipelineInputs<typeof pipeline>>().toEqualTypeOf<{ [name: string]: unknown }>();
+    const { outputs } = await runner().run(pipeline);
+    expectTypeOf(outputs).toEqualTypeOf<Partial<PipelineOutputs<typeof pipeline>>>();
+    expect(outputs).toEqual({ threshold: 4 });
+    const requested = await runner().run(pipeline, {}, { outputs: ['threshold'] });
+    expectTypeOf(requested.outputs).toEqualTypeOf<{ threshold: number }>();
   });
 
   test('a Pipeline typed only as `Pipeline` takes any inputs and outputs', async () => {
@@ -166,7 +228,9 @@ describe('new Pipeline([...]) infers its outputs and inputs', () => {
 
 describe('mistakes do not compile', () => {
   test('a parameter whose type does not accept its producer’s return type', () => {
-    const label = func({ output: 'label' }, ({ rows }: { rows: string[] }) => rows.join());
+    const label = func({ output: 'label', inputs: ['rows'] as const }, ({ rows }: { rows: string[] }) =>
+      rows.join(),
+    );
     // @ts-expect-error `label` takes `rows` as string[], `load` returns Row[].
     expect(() => new Pipeline([load, label])).not.toThrow();
     const count = func({ output: 'count', map: 'rows' }, (rows: string) => rows.length);

@@ -26,8 +26,9 @@ export interface FuncOptions<
    */
   output?: Output;
   /**
-   * Parameter names, in order, for functions whose source does not show them. Also what types a
-   * positional node's inputs in a Pipeline: `inputs: ['rows', 'threshold'] as const`.
+   * Parameter names, in order, for functions whose source does not show them; or properties that
+   * a single destructured parameter takes, passed to it as one object. Also what types a node's
+   * inputs in a Pipeline: `inputs: ['rows', 'threshold'] as const`.
    * @default read from the function's source
    */
   inputs?: Inputs;

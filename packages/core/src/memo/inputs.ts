@@ -27,6 +27,16 @@ export interface InputPlan {
   plain: boolean;
 }
 
+/**
+ * Whether `inputs` name properties that the function's single parameter destructures, as in
+ * `inputs: ['rows', 'threshold']` on `({ rows, threshold }) => …`: then a Pipeline passes them as
+ * one object, as it does without `inputs`. Any other `inputs` name parameters in order.
+ */
+export function destructuresInputs(params: CodeAnalysis['params'], inputs: readonly string[]): boolean {
+  const properties = params.length === 1 && !params[0]!.rest ? params[0]!.properties : undefined;
+  return properties !== undefined && inputs.length > 0 && inputs.every((name) => properties.includes(name));
+}
+
 /** Plans a function's inputs; an `ignore` entry that names no parameter is a ConfigError. */
 export function planInputs(
   node: string,
@@ -34,7 +44,11 @@ export function planInputs(
   options: InputOptions,
   declaredLength: number,
 ): InputPlan {
-  const names = options.inputs ?? analysis.params.map((p) => p.name);
+  // Inputs a destructured parameter takes as one object are hashed as that one argument.
+  const names =
+    options.inputs && !destructuresInputs(analysis.params, options.inputs)
+      ? options.inputs
+      : analysis.params.map((p) => p.name);
   const ignored = new Set(options.ignore ?? []);
   const known = new Set(['this', ...names, ...analysis.params.flatMap((p) => p.properties ?? [])]);
   const unknown = [...ignored].filter((name) => !known.has(name));

@@ -12,7 +12,7 @@ export type AnyFunction = (...args: any[]) => any;
  * - `output`: the output name, a literal type when `output` was given as one, else `string`.
  * - `inputs`: input name → the type a value of that name must have (an array of the parameter's
  *   type for the input a node maps over); `unknown` when the type system cannot see the names
- *   (positional parameters without `inputs`).
+ *   (parameters without `inputs`, see NodeInputs).
  * - `value`: the value the node produces (an array of results for a mapped node).
  */
 export interface NodeTypes<Output extends string = string, Inputs = unknown, Value = unknown> {
@@ -22,16 +22,22 @@ export interface NodeTypes<Output extends string = string, Inputs = unknown, Val
 }
 
 /**
- * The inputs of a node of function `F`, as `func()` sees them:
- * - `inputs: ['a', 'b'] as const` given: `a` and `b`, typed by the parameters in order;
+ * The inputs of a node of function `F`, as `func()` sees them. At run time a node's inputs are
+ * its parameter names read from the source, which the type system cannot see, nor whether a
+ * parameter is destructured; so its inputs are typed only where the names are visible:
  * - no parameters: none (`{}`);
- * - one parameter of a plain object type: its properties (a destructured `({ a, b }: { a: A; b: B })`);
- *   a single positional parameter of such a type looks the same to the type system, so such a
- *   node needs `inputs: ['config'] as const` for its input to be typed right (one of a type with
- *   methods, such as a `Date`, is taken as positional);
- * - one parameter of another type with `map: 'items'`: that parameter is `items`;
- * - else `unknown`: positional parameter names are invisible to the type system.
- * With `map`, the mapped input is an array of the parameter's type.
+ * - `inputs: ['a', 'b'] as const` given, and they are every property of the type of a single
+ *   parameter (`({ a, b }: { a: A; b: B })`, which gets them as one object): typed by those
+ *   properties (`a: A`, `b: B`). Only a destructured parameter gets them so, which the type
+ *   system cannot check (a plain `(options: { a: A; b: B })` would get `a` alone as `options`).
+ *   Some but not all of its properties: `unknown`, as the parameter may be destructured or not;
+ * - `inputs` given, otherwise: typed by the parameters in order (`(config: Config)` with
+ *   `inputs: ['config']` takes `config: Config`);
+ * - one parameter with `map: 'items'`, no `inputs`: that parameter is `items`, unless `items` is
+ *   also a property of its type (then `unknown`);
+ * - else `unknown`, including a single parameter of an object type without `inputs`: it may be
+ *   destructured or positional.
+ * With `map`, the mapped input is an array of its type.
  */
 export type NodeInputs<
   F extends AnyFunction,
@@ -52,29 +58,35 @@ type ParameterInputs<
   ? Params extends []
     ? {}
     : Params extends [(infer Param)?]
-      ? SingleParameterInputs<Param, Map>
+      ? MapParameterInputs<Param, Map>
       : unknown
   : EveryLiteral<Names> extends true
-    ? NamedInputs<Names, Params>
+    ? Params extends [(infer Param)?]
+      ? SingleParameterInputs<Param, Names, Params>
+      : NamedInputs<Names, Params>
     : unknown;
 
-type SingleParameterInputs<Param, Map extends string> =
-  IsDestructurable<Param> extends true
-    ? [Map] extends [never]
-      ? PropertyInputs<Param>
-      : Map extends keyof Param
-        ? PropertyInputs<Param>
-        : IsLiteralName<Map> extends true
-          ? { [Name in Map]: Param }
-          : unknown
-    : [Map] extends [never]
+/** A single parameter without `inputs`: only a mapped one has a name the type system sees. */
+type MapParameterInputs<Param, Map extends string> = [Map] extends [never]
+  ? unknown
+  : IsLiteralName<Map> extends true
+    ? Map extends keyof Param
       ? unknown
-      : IsLiteralName<Map> extends true
-        ? { [Name in Map]: Param }
-        : unknown;
+      : { [Name in Map]: Param }
+    : unknown;
 
-/** Every property is an input a run must provide (as the runtime requires), optional ones included. */
-type PropertyInputs<Param> = { [Name in keyof Param & string]: Param[Name] };
+/** A single parameter with `inputs`: destructured when they are all its properties (see NodeInputs). */
+type SingleParameterInputs<
+  Param,
+  Names extends readonly string[],
+  Params extends readonly unknown[],
+> = 0 extends 1 & Param
+  ? NamedInputs<Names, Params>
+  : [Names[number]] extends [keyof Param]
+    ? [keyof Param & string] extends [Names[number]]
+      ? { [Name in Names[number]]: Param[Name & keyof Param] }
+      : unknown
+    : NamedInputs<Names, Params>;
 
 type NamedInputs<Names extends readonly string[], Params extends readonly unknown[]> = {
   [Index in keyof Names & `${number}` as Names[Index] & string]: Index extends keyof Params
@@ -87,27 +99,6 @@ type MappedInputs<Inputs, Map extends string> = [Map] extends [never]
   : unknown extends Inputs
     ? unknown
     : { [Name in keyof Inputs]: Name extends Map ? readonly Inputs[Name][] : Inputs[Name] };
-
-/**
- * An object type whose properties a destructuring parameter could name: plain data, not an
- * array, a function, `any`, a type with an index signature, or one with methods (a class
- * instance such as a Date, whose single parameter is positional: its methods cannot be inputs).
- */
-type IsDestructurable<Param> = 0 extends 1 & Param
-  ? false
-  : [Param] extends [readonly unknown[] | AnyFunction]
-    ? false
-    : [Param] extends [object]
-      ? string extends keyof Param
-        ? false
-        : true extends HasMethod<Param>
-          ? false
-          : true
-      : false;
-
-type HasMethod<Param> = {
-  [Name in keyof Param]-?: 0 extends 1 & Param[Name] ? false : Param[Name] extends AnyFunction ? true : false;
-}[keyof Param];
 
 /**
  * Whether `Name` is one name the type system knows (`'rows'`), not `string`, a pattern
