@@ -80,7 +80,8 @@ export class MemoryCache extends ListedCache {
   peek(key: string): LiveEntry | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined || !entry.live) return undefined;
-    if (entry.expired(Date.now())) {
+    // The clock is read only for an entry that can expire: a hit on one that cannot costs no Date.now().
+    if (entry.expiresAt !== 0 && entry.expired(Date.now())) {
       this.#remove(entry);
       return undefined;
     }
