@@ -9,7 +9,7 @@
 /** A batch is written at most this long after its first read. */
 export const ACCESS_FLUSH_MS = 1_000;
 /** A batch is written at once when it holds this many keys: what a batch holds in memory, and what one write carries. */
-export const ACCESS_FLUSH_KEYS = 1_000;
+export const ACCESS_FLUSH_KEYS = 10_000;
 
 /** The reads of one key since the last write. */
 export interface NotedAccess {
@@ -38,7 +38,7 @@ export type WriteAccesses = (batch: ReadonlyMap<string, NotedAccess>, removed: R
 export interface AccessBatchOptions {
   /** @default ACCESS_FLUSH_MS (1,000 ms) */
   flushAfterMs?: number;
-  /** @default ACCESS_FLUSH_KEYS (1,000 keys) */
+  /** @default ACCESS_FLUSH_KEYS (10,000 keys) */
   flushAtKeys?: number;
 }
 
