@@ -10,32 +10,30 @@ import { composeKey, depsHashOf, encodeInputs, hashValue, type InputEncoding } f
 import type { MapItem, NodeSignatureParts, RunContext } from './types.ts';
 import type { NodeWiring } from './wiring.ts';
 
-/** What a node's key is derived from: the node as its run holds it. */
-export interface KeyedRun {
-  readonly name: string;
-  readonly node: PipelineNode;
-  readonly context: RunContext;
-  readonly wiring: NodeWiring;
-  readonly memo: Memo;
-  readonly prepared: Prepared;
-  /** Items of a mapped input are keyed by content, each on its own. */
-  readonly perItem: boolean;
-  /** The arguments of the node's function (what a `key` function is called with). */
-  args(overrides?: Record<string, unknown>): unknown[];
-  /** The run producing input `name`, or undefined for an external input. */
-  producerOf(name: string): { outputHashOf(): string } | undefined;
-}
-
 /** The inputs of a node that takes nothing but upstream outputs: always the same empty encoding. */
 const NO_INPUTS = { values: [] as unknown[], labels: [] as string[], encoding: encodeInputs('', [], []) };
 
-/** Derives the keys and signatures of one node in one run. */
-export class NodeKey {
+/**
+ * Derives the keys and signatures of one node in one run. NodeRun extends it: one object per
+ * node and run, not two (a 10,000-node run makes 10,000 of them every time).
+ */
+export abstract class NodeKey {
+  abstract get name(): string;
+  abstract readonly node: PipelineNode;
+  abstract readonly context: RunContext;
+  abstract readonly wiring: NodeWiring;
+  abstract readonly memo: Memo;
+  abstract readonly prepared: Prepared;
+  /** Items of a mapped input are keyed by content, each on its own. */
+  abstract readonly perItem: boolean;
+  /** The arguments of the node's function (what a `key` function is called with). */
+  abstract args(overrides?: Record<string, unknown>): unknown[];
+  /** The run producing input `name`, or undefined for an external input. */
+  abstract producerOf(name: string): { outputHashOf(): string } | undefined;
+
   private environmentOfRun: { envHash: string; envParts: Record<string, string> } | undefined;
   private depsHashesOfRun: string[] | undefined;
   private depsHashOfRun: string | undefined;
-
-  constructor(private readonly run: KeyedRun) {}
 
   /**
    * The signature of this node for this run: code, env, the external inputs it hashes, and the
@@ -46,10 +44,10 @@ export class NodeKey {
     const { values, labels, encoding } = this.inputsOf(item);
     // fromEntries defines own properties: an input or upstream node named `__proto__` is a part like any other.
     const inputParts = Object.fromEntries(
-      labels.map((label, i) => [label, hashValue(values[i], this.run.name, label)]),
+      labels.map((label, i) => [label, hashValue(values[i], this.name, label)]),
     );
     const { envHash, envParts } = this.environment();
-    const { codeHash, codeParts } = this.run.prepared.analysis;
+    const { codeHash, codeParts } = this.prepared.analysis;
     const hashes = this.depsHashes();
     const depsParts = Object.fromEntries(this.depsNames().map((name, i) => [name, hashes[i]!]));
     const inputsHash = encoding.digest();
@@ -64,7 +62,7 @@ export class NodeKey {
    * those (usually the very same strings) and computes no digest at all.
    */
   key(): string {
-    const { prepared } = this.run;
+    const { prepared } = this;
     const { encoding } = this.inputsOf(undefined);
     const { envHash } = this.environment();
     const text = encoding.text;
@@ -87,7 +85,7 @@ export class NodeKey {
   itemKey(item: MapItem): { key: string; inputs: InputEncoding } {
     const { encoding } = this.inputsOf(item);
     const key = composeKey(
-      this.run.prepared.analysis.codeHash,
+      this.prepared.analysis.codeHash,
       this.environment().envHash,
       encoding.digest(),
       this.depsHash(),
@@ -97,27 +95,27 @@ export class NodeKey {
 
   /** The code and env hashes of the node's keys (what a worker's must equal). */
   codeAndEnv(): { codeHash: string; envHash: string } {
-    return { codeHash: this.run.prepared.analysis.codeHash, envHash: this.environment().envHash };
+    return { codeHash: this.prepared.analysis.codeHash, envHash: this.environment().envHash };
   }
 
   private environment() {
-    const { context } = this.run;
+    const { context } = this;
     this.environmentOfRun ??= context.envHash
       ? { envHash: context.envHash, envParts: { envHash: context.envHash } }
-      : this.run.memo.environment(this.run.prepared, context.env);
+      : this.memo.environment(this.prepared, context.env);
     return this.environmentOfRun;
   }
 
   /** The hashed inputs that upstream nodes produce (the mapped one excluded when items are keyed by content). */
   private depsNames(): string[] {
-    return this.run.perItem ? this.run.wiring.depsPerItem : this.run.wiring.deps;
+    return this.perItem ? this.wiring.depsPerItem : this.wiring.deps;
   }
 
   private depsHashes(): string[] {
     if (!this.depsHashesOfRun) {
       const names = this.depsNames();
       const hashes: string[] = new Array(names.length);
-      for (let i = 0; i < names.length; i++) hashes[i] = this.run.producerOf(names[i]!)!.outputHashOf();
+      for (let i = 0; i < names.length; i++) hashes[i] = this.producerOf(names[i]!)!.outputHashOf();
       this.depsHashesOfRun = hashes;
     }
     return this.depsHashesOfRun;
@@ -135,14 +133,13 @@ export class NodeKey {
 
   /** The values the inputs hash covers: external inputs (or the `key` function's result), the item, captures. */
   private inputsOf(item: MapItem | undefined) {
-    const { run } = this;
-    const { options } = run.node.fn;
+    const { options } = this.node.fn;
     const names = this.externalNames(item !== undefined);
     if (names.length === 0 && !item && !options.key && !options.captures) return NO_INPUTS;
     let labels = [...names];
-    let values: unknown[] = labels.map((name) => run.context.inputs[name]);
+    let values: unknown[] = labels.map((name) => this.context.inputs[name]);
     if (options.key) {
-      values = [options.key(...run.args(item && { [item.name]: item.value }))];
+      values = [options.key(...this.args(item && { [item.name]: item.value }))];
       labels = ['key'];
     }
     if (item) {
@@ -154,12 +151,12 @@ export class NodeKey {
       labels.push('captures');
     }
     const paths = labels.map((label) => `inputs.${label}`);
-    return { values, labels, encoding: encodeInputs(run.name, values, labels, paths) };
+    return { values, labels, encoding: encodeInputs(this.name, values, labels, paths) };
   }
 
   /** The hashed inputs the run's inputs provide (not upstream nodes); per item, the mapped one is left out. */
   private externalNames(perItem: boolean): string[] {
-    return perItem ? this.run.wiring.externalPerItem : this.run.wiring.external;
+    return perItem ? this.wiring.externalPerItem : this.wiring.external;
   }
 }
 

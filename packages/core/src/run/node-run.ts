@@ -4,18 +4,17 @@ import { defaultBackend, type Memo, memoOf, type Prepared, storeResult } from '.
 import type { PipelineNode } from '../pipeline/index.ts';
 import type { MissReason, NodeReport } from '../report/index.ts';
 import { decodeEntry, encodeEntry, MISS } from '../serializer/index.ts';
-import type { InputEncoding } from '../signature/index.ts';
 import { hash } from '../util/index.ts';
 import { explainMiss, type SignatureParts } from './miss-reasons.ts';
 import { NodeKey } from './node-key.ts';
-import type { MapItem, NodeSignatureParts, RunContext } from './types.ts';
+import type { NodeSignatureParts, RunContext } from './types.ts';
 import type { NodeWiring } from './wiring.ts';
 
 /** The value of a node a worker computed and nothing in this process reads. */
 const IN_CACHE: unique symbol = Symbol('memoflow.inCache');
 
-/** One node's state in a run: wiring, cache mode, result, report; its keys are derived by a NodeKey. */
-export class NodeRun {
+/** One node's state in a run: wiring, cache mode, result, report; its keys are derived by NodeKey, which it extends. */
+export class NodeRun extends NodeKey {
   readonly memo: Memo;
   readonly prepared: Prepared;
   /** Upstream nodes not finished yet. */
@@ -31,7 +30,6 @@ export class NodeRun {
   /** The produced value and its content hash, once there is one. */
   private value: unknown;
   private outputHash: string | undefined;
-  private readonly keys: NodeKey;
 
   constructor(
     readonly node: PipelineNode,
@@ -41,6 +39,7 @@ export class NodeRun {
     /** Every node run of this run, by plan position (filled in plan order: producers first). */
     private readonly runs: readonly NodeRun[],
   ) {
+    super();
     this.waiting = wiring.upstreamCount;
     this.memo = memoOf(node.fn);
     this.prepared = this.memo.prepare(node.fn.options.dependencyDepth ?? context.dependencyDepth);
@@ -55,7 +54,6 @@ export class NodeRun {
     this.reads = own !== 'recompute' && own !== 'write-only';
     this.writes = own !== 'read-only';
     this.perItem = node.map !== undefined && this.backend !== undefined && context.perItemCaching;
-    this.keys = new NodeKey(this);
   }
 
   get name(): string {
@@ -73,26 +71,6 @@ export class NodeRun {
       return [Object.fromEntries(this.node.inputs.map((name) => [name, inputValue(name)]))];
     }
     return this.node.inputs.map(inputValue);
-  }
-
-  /** The signature of this node for this run, or with `item` of one item (see NodeKey.signature). */
-  signature(item?: MapItem): NodeSignatureParts {
-    return this.keys.signature(item);
-  }
-
-  /** Only the key: what a lookup needs (see NodeKey.key). */
-  key(): string {
-    return this.keys.key();
-  }
-
-  /** The key of one item of a mapped node, and its inputs (whose digest explains a miss). */
-  itemKey(item: MapItem): { key: string; inputs: InputEncoding } {
-    return this.keys.itemKey(item);
-  }
-
-  /** The code and env hashes of the node's keys (what a worker's must equal). */
-  codeAndEnv(): { codeHash: string; envHash: string } {
-    return this.keys.codeAndEnv();
   }
 
   /** The runs taking this node's output. */
