@@ -1,20 +1,10 @@
 /** How the page writes sizes, durations, times and states. */
+import { formatBytes } from '../../core/src/util/format-bytes.ts';
 import type { NodeRunView, NodeState } from '../src/types.ts';
 
-const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-/** `512 B`, `1.5 KiB`, `12.3 MiB`. */
+/** `512 B`, `1.5 KiB`, `1.0 MiB` (never `1024 KiB`): core's one formatter, bundled into the page. */
 export function bytes(count: number | undefined): string {
-  if (count === undefined) return '';
-  let value = count;
-  let unit = 0;
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0
-    ? `${value} B`
-    : `${value < 100 ? value.toFixed(1) : Math.round(value)} ${BYTE_UNITS[unit]}`;
+  return count === undefined ? '' : formatBytes(count);
 }
 
 /** `850 ms`, `1.2 s`, `2m 5s`. */
