@@ -6,6 +6,7 @@ import { captureCallSite } from '../signature/index.ts';
 import { Memo } from './memo.ts';
 import type { AnyFunction, NodeInputs, NodeTypes, NodeValue } from './node-types.ts';
 import type { CacheMode } from './types.ts';
+import { forwarding } from './wrapper.ts';
 
 export type { CacheMode } from './types.ts';
 
@@ -183,6 +184,14 @@ export function func(first: unknown, second?: unknown): unknown {
   return wrap(second, options, callSite, 'call');
 }
 
+/**
+ * The `node` getter of every memoized function: one function for all, as V8 keeps properties fast
+ * only where accessors match (a getter closure per function put all but the first in dictionary mode).
+ */
+function nodeName(this: Memoized<AnyFunction>): string {
+  return memoOf(this).node;
+}
+
 function wrap(
   fn: Function,
   options: FuncOptions,
@@ -190,18 +199,15 @@ function wrap(
   form: 'call' | 'decorator',
 ) {
   const memo = new Memo(fn, options, { fn, callSite, form });
-  const memoized = function (this: unknown, ...args: unknown[]) {
-    return memo.call(this, args);
-  };
+  // Named and sized from the start, so its properties stay fast (see wrapper.ts).
+  const memoized = forwarding(fn.name, fn.length, (self, args) => memo.call(self, args));
   Object.defineProperties(memoized, {
-    name: { value: fn.name },
-    length: { value: fn.length },
     signature: {
       value: function (this: unknown, ...args: unknown[]) {
         return memo.signature(this, args);
       },
     },
-    node: { get: () => memo.node, enumerable: true },
+    node: { get: nodeName, enumerable: true },
     options: { value: options, enumerable: true },
     original: { value: fn },
     [MEMO]: { value: memo },
