@@ -16,6 +16,13 @@ export interface TreeCase {
 
 type Workload = (root: string, name: string) => Promise<TreeCase>;
 
+/**
+ * Workloads measured a fresh process per sample rather than interleaved in one process. Two
+ * trees in one process disturb each other's heap: on the 10,000-node run, two checkouts of the
+ * same revision measured 1.14 and 1.21 apart that way (on their built packages).
+ */
+export const PER_PROCESS: ReadonlySet<string> = new Set(['10k-node run']);
+
 const load = (root: string, path: string) => import(pathToFileURL(join(root, path)).href);
 const coreOf = (root: string) => load(root, 'packages/core/src/index.ts');
 const nothing = async () => {};
