@@ -45,17 +45,26 @@ describe('the function func() returns', () => {
     expect(func({ cache: false }, (a: number) => a).name).toBe('');
   });
 
-  test('forwards exactly the arguments passed, and the receiver', async () => {
+  test('forwards exactly the arguments passed, fewer or more than its parameters, and the receiver', async () => {
     const seen: unknown[] = [];
-    const record = func({ cache: new MemoryCache() }, function (this: unknown, ...args: number[]) {
-      seen.push([this, ...args]);
-      return args.length;
+    const record = func({ cache: new MemoryCache() }, function (this: unknown, a?: number, b?: number) {
+      // biome-ignore lint/complexity/noArguments: how many arguments arrived is what is tested
+      const count = arguments.length;
+      seen.push([this, count, a, b]);
+      return count;
     });
+    expect(record.length).toBe(2);
     const receiver = { id: 1 };
+    await expect(record.call(receiver)).resolves.toBe(0);
     await expect(record.call(receiver, 1)).resolves.toBe(1);
     await expect(record.call(receiver, 1, 2)).resolves.toBe(2);
-    await expect(record.call(receiver)).resolves.toBe(0);
-    expect(seen).toEqual([[receiver, 1], [receiver, 1, 2], [receiver]]);
+    await expect((record as (...args: number[]) => Promise<number>).call(receiver, 1, 2, 3)).resolves.toBe(3);
+    expect(seen).toEqual([
+      [receiver, 0, undefined, undefined],
+      [receiver, 1, 1, undefined],
+      [receiver, 2, 1, 2],
+      [receiver, 3, 1, 2],
+    ]);
   });
 
   test('keeps fast properties, up to five parameters and in the decorator form', () => {
