@@ -33,8 +33,10 @@ type Build = (root: string, name: string) => Promise<TreeCase>;
 
 /** Medians of `build` on `a` and `b` interleaved in this process, `a` built first. */
 async function interleaved(build: Build, a: string, b: string): Promise<[number, number]> {
-  const trees = [await build(a, 'a'), await build(b, 'b')];
+  const trees: TreeCase[] = [];
   try {
+    trees.push(await build(a, 'a'));
+    trees.push(await build(b, 'b'));
     const results = await compare(
       trees.map((tree) => tree.benchCase),
       { rounds },

@@ -5,9 +5,9 @@
  * Why not set them afterwards: V8 keeps a function's properties in a fast, fixed layout until
  * `name` or `length` is redefined; then it moves them all to a dictionary, and every later
  * `fn.options` or memo lookup is a hash lookup. A Runner reads those of every node in every run
- * (6–13% of a 10,000-node all-hit run). So the name comes from a
- * computed property key, which names a function as it is created, and the length from real
- * parameters, one wrapper per parameter count.
+ * (6–13% of a 10,000-node all-hit run). So the name comes from a computed property key, which
+ * names a function as it is created, and the length from real parameters, one wrapper per
+ * parameter count.
  */
 
 // biome-ignore-all lint/complexity/noArguments: `arguments.length` alone tells how many arguments the caller passed.
@@ -28,7 +28,8 @@ const BY_LENGTH: ReadonlyArray<(name: string, forward: ForwardCall) => Function>
   (name, forward) =>
     ({
       [name]: function (this: unknown, a: unknown, ...rest: unknown[]) {
-        return forward(this, arguments.length >= 1 ? [a, ...rest] : []);
+        const count = arguments.length;
+        return forward(this, count >= 1 ? [a, ...rest] : [a].slice(0, count));
       },
     })[name]!,
   (name, forward) =>
